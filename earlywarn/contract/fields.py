@@ -1,0 +1,158 @@
+"""Field-level validation: JSON parsing, E.164 numbers, times, enums.
+
+Every failure is a :class:`~earlywarn.contract.reasons.ContractError` whose detail never
+echoes the offending value.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+import orjson
+import phonenumbers
+
+from earlywarn.contract.reasons import ContractError, Reason
+
+#: Messages larger than this are dead-lettered unread (contract: over-size messages break it).
+MAX_MESSAGE_BYTES = 64 * 1024
+MAX_ID_LEN = 64
+MAX_STR_LEN = 256
+
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+
+
+_COUNTRIES: frozenset[str] = frozenset(phonenumbers.SUPPORTED_REGIONS)
+
+
+def parse_json(raw: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES) -> dict[str, Any]:
+    """Parse one message value into a JSON object, or raise :class:`ContractError`."""
+    if len(raw) > max_bytes:
+        raise ContractError(Reason.OVERSIZE, detail=f"{len(raw)} bytes > {max_bytes}")
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ContractError(Reason.NOT_UTF8) from None
+    try:
+        obj = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise ContractError(Reason.NOT_JSON, detail=str(exc).split(":")[0]) from None
+    if not isinstance(obj, dict):
+        raise ContractError(Reason.NOT_OBJECT, detail=type(obj).__name__)
+    return obj
+
+
+@lru_cache(maxsize=262_144)
+def country_of(number: str) -> str | None:
+    """ISO 3166 country of an E.164 number, or ``None`` for non-geographic numbers.
+
+    >>> country_of("+60123456789")
+    'MY'
+    """
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return None
+    region = phonenumbers.region_code_for_number(parsed)
+    return region if region in _COUNTRIES else None
+
+
+@lru_cache(maxsize=262_144)
+def _possible_number(number: str) -> bool:
+    try:
+        return bool(phonenumbers.is_possible_number(phonenumbers.parse(number, None)))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+def is_e164(value: str) -> bool:
+    """Whether ``value`` is a possible E.164 number (``+`` and 7 to 15 digits)."""
+    return _E164.fullmatch(value) is not None and _possible_number(value)
+
+
+class Fields:
+    """Typed accessors over one JSON object; every failure is a ContractError."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: Mapping[str, Any]) -> None:
+        self.obj = obj
+
+    def _get(self, name: str, required: bool) -> Any:
+        value = self.obj.get(name)
+        if value is None and required:
+            raise ContractError(Reason.MISSING_FIELD, name)
+        return value
+
+    def string(self, name: str, *, required: bool = True, max_len: int = MAX_STR_LEN) -> Any:
+        value = self._get(name, required)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise ContractError(Reason.WRONG_TYPE, name, "expected a string")
+        if not value or len(value) > max_len:
+            raise ContractError(Reason.BAD_VALUE, name, f"length must be 1..{max_len}")
+        if not value.isprintable():
+            raise ContractError(Reason.BAD_VALUE, name, "control characters")
+        return value
+
+    def boolean(self, name: str, *, required: bool = True) -> Any:
+        value = self._get(name, required)
+        if value is None:
+            return None
+        if not isinstance(value, bool):
+            raise ContractError(Reason.WRONG_TYPE, name, "expected true or false")
+        return value
+
+    def number(self, name: str, *, required: bool = True, positive: bool = False) -> Any:
+        value = self._get(name, required)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ContractError(Reason.WRONG_TYPE, name, "expected a number")
+        value = float(value)
+        if not math.isfinite(value):
+            raise ContractError(Reason.BAD_VALUE, name, "not finite")
+        if value < 0 or (positive and value == 0):
+            raise ContractError(Reason.NEGATIVE_VALUE, name, "must be > 0" if positive else "")
+        return value
+
+    def time(self, name: str, *, required: bool = True) -> Any:
+        value = self._get(name, required)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise ContractError(Reason.WRONG_TYPE, name, "expected an ISO-8601 string")
+        try:
+            parsed = datetime.fromisoformat(value)
+            if parsed.tzinfo is None:
+                raise ContractError(Reason.BAD_TIME, name, "no zone")
+            return parsed.timestamp()
+        except (ValueError, OverflowError):
+            raise ContractError(Reason.BAD_TIME, name, "not ISO-8601") from None
+
+    def phone(self, name: str, *, required: bool = True) -> Any:
+        value = self._get(name, required)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise ContractError(Reason.WRONG_TYPE, name, "expected an E.164 string")
+        if not is_e164(value):
+            raise ContractError(Reason.BAD_PHONE, name, "not an E.164 number")
+        return value
+
+    def choice(self, name: str, allowed: frozenset[str], *, required: bool = True) -> Any:
+        value = self.string(name, required=required)
+        if value is not None and value not in allowed:
+            raise ContractError(Reason.BAD_VALUE, name, f"one of {', '.join(sorted(allowed))}")
+        return value
+
+    def country(self, name: str, *, required: bool = False) -> Any:
+        value = self.string(name, required=required, max_len=2)
+        if value is not None and value not in _COUNTRIES:
+            raise ContractError(Reason.BAD_VALUE, name, "not an ISO 3166-1 alpha-2 code")
+        return value
