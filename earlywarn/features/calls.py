@@ -1,0 +1,131 @@
+"""Streaming features of a calling number (A-number) from call detail records."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Self
+
+from earlywarn.contract.events import CallEvent
+from earlywarn.features.state import EntityState, age
+from earlywarn.features.window import (
+    EventWindow,
+    distinct,
+    flag_share,
+    key_id,
+    remember,
+    value_mean,
+)
+
+ANSWERED = 1
+SHORT = 2
+INTERNATIONAL = 4
+ROAMING = 8
+
+CALL_FEATURES: tuple[str, ...] = (
+    "calls_10m",
+    "calls_1h",
+    "distinct_callees_10m",
+    "distinct_callees_1h",
+    "answer_rate_10m",
+    "mean_duration_10m",
+    "short_share_10m",
+    "short_share_1h",
+    "intl_share_10m",
+    "intl_share_1h",
+    "roaming_share_1h",
+    "caller_age_s",
+    "distinct_cells",
+    "distinct_imeis",
+)
+"""Names returned by :meth:`CallerState.features`, in order."""
+
+
+class CallerState(EntityState):
+    """Per-caller state over the last 10 minutes and hour of event time.
+
+    A call is *short* when it was not answered or lasted less than ``short_call_s``
+    seconds ("one-ring"); it is *international* when both countries are known and the
+    callee's differs from the caller's. Cells and IMEIs are counted over the entity's
+    lifetime, up to ``device_cap`` distinct values each.
+
+    Examples
+    --------
+    >>> s = CallerState()
+    >>> for i in range(3):
+    ...     s.update(CallEvent(f"e{i}", 60.0 * i, "OP", "+66800000001", f"+2327000000{i}",
+    ...                        answered=False, duration_s=0.0,
+    ...                        caller_country="TH", callee_country="SL"))
+    >>> f = s.features()
+    >>> f["calls_10m"], f["distinct_callees_10m"], f["short_share_10m"], f["intl_share_10m"]
+    (3.0, 3.0, 1.0, 1.0)
+    >>> CallerState.from_json(s.to_json()) == s
+    True
+    """
+
+    short_call_s: ClassVar[float] = 5.0
+    short_span_s: ClassVar[float] = 600.0
+    span_s: ClassVar[float] = 3600.0
+    cap: ClassVar[int] = 256
+    device_cap: ClassVar[int] = 16
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.window = EventWindow(self.span_s, self.cap)
+        self.cells: list[int] = []
+        self.imeis: list[int] = []
+
+    @property
+    def max_time(self) -> float:
+        """Latest event time seen."""
+        return self.window.max_time
+
+    def update(self, ev: CallEvent) -> None:
+        """Add one call made by this caller."""
+        flags = 0
+        if ev.answered:
+            flags |= ANSWERED
+        if not ev.answered or ev.duration_s < self.short_call_s:
+            flags |= SHORT
+        if ev.caller_country and ev.callee_country and ev.caller_country != ev.callee_country:
+            flags |= INTERNATIONAL
+        if ev.caller_roaming:
+            flags |= ROAMING
+        self.window.add(ev.event_time, flags=flags, value=ev.duration_s, key=key_id(ev.callee))
+        remember(self.cells, key_id(ev.cell_id), self.device_cap)
+        remember(self.imeis, key_id(ev.caller_imei), self.device_cap)
+        self._observe(ev.event_id, ev.event_time)
+
+    def features(self, now: float | None = None) -> dict[str, float]:
+        """Current features (names in :data:`CALL_FEATURES`), as of ``now`` or the latest event."""
+        end = self.max_time if now is None else now
+        short = self.window.select(self.short_span_s, end)
+        hour = self.window.select(self.span_s, end)
+        return {
+            "calls_10m": float(len(short)),
+            "calls_1h": float(len(hour)),
+            "distinct_callees_10m": float(distinct(short)),
+            "distinct_callees_1h": float(distinct(hour)),
+            "answer_rate_10m": flag_share(short, ANSWERED),
+            "mean_duration_10m": value_mean(short),
+            "short_share_10m": flag_share(short, SHORT),
+            "short_share_1h": flag_share(hour, SHORT),
+            "intl_share_10m": flag_share(short, INTERNATIONAL),
+            "intl_share_1h": flag_share(hour, INTERNATIONAL),
+            "roaming_share_1h": flag_share(hour, ROAMING),
+            "caller_age_s": age(self.first_seen, end) if self.window.entries else 0.0,
+            "distinct_cells": float(len(self.cells)),
+            "distinct_imeis": float(len(self.imeis)),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """Compact JSON-compatible form; inverse of :meth:`from_json`."""
+        return {**self._common_json(), "w": self.window.to_json(), "c": self.cells, "i": self.imeis}
+
+    @classmethod
+    def from_json(cls, obj: Any) -> Self:
+        """Rebuild a state from :meth:`to_json` output."""
+        state = cls()
+        state._load_common(obj)
+        state.window = EventWindow.from_json(obj["w"], span_s=cls.span_s, cap=cls.cap)
+        state.cells = [int(c) for c in obj["c"]]
+        state.imeis = [int(i) for i in obj["i"]]
+        return state

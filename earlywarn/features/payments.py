@@ -1,0 +1,261 @@
+"""Streaming features of a payment account, as payer (debits) and as payee (credits).
+
+The payer-keyed stream updates :class:`DebitState`; the payee-keyed repartition stream
+updates :class:`CreditState` of the same account. The two arrive in no guaranteed
+order relative to each other, so each state only ever depends on its own stream, and
+:func:`account_features` combines them as of the later of their two latest event
+times: the result is the same whichever side was processed first.
+"""
+
+from __future__ import annotations
+
+import bisect
+from typing import Any, ClassVar, Self
+
+from earlywarn.contract.events import PaymentEvent
+from earlywarn.features.state import EntityState, age
+from earlywarn.features.window import (
+    TIME,
+    VALUE,
+    EventWindow,
+    distinct,
+    flag_share,
+    key_id,
+    remember,
+    value_sum,
+)
+
+NEW_PAYEE = 1
+CASH_OUT = 2
+CASH_OUT_RAILS: frozenset[str] = frozenset(("cash_out", "crypto_onramp"))
+
+HOUR = 3600.0
+DAY = 24 * HOUR
+
+DEBIT_FEATURES: tuple[str, ...] = (
+    "debit_count_1h",
+    "debit_count_24h",
+    "debit_sum_1h",
+    "debit_sum_24h",
+    "fan_out_24h",
+    "new_payee_share_24h",
+    "cash_out_share_24h",
+)
+CREDIT_FEATURES: tuple[str, ...] = (
+    "fan_in_1h",
+    "fan_in_24h",
+    "credit_count_24h",
+    "credit_sum_24h",
+    "credit_age_s",
+)
+ACCOUNT_FEATURES: tuple[str, ...] = (
+    *DEBIT_FEATURES,
+    *CREDIT_FEATURES,
+    "pass_through_ratio",
+    "min_credit_to_debit_s",
+)
+"""Names returned by :func:`account_features`, in order."""
+
+
+class DebitState(EntityState):
+    """An account as payer: outgoing velocity, payees and cash-out, over 1 h and 24 h.
+
+    A payee is *new* when this account has not paid it before, as far as a bounded
+    memory of the last ``known_payees_cap`` payees goes. Cash-out share is by amount,
+    over the ``cash_out`` and ``crypto_onramp`` rails.
+
+    Examples
+    --------
+    >>> d = DebitState()
+    >>> d.update(PaymentEvent("p1", 0.0, "BANK", "A1", "B1", 100.0, "THB", "bank_transfer"))
+    >>> d.update(PaymentEvent("p2", 60.0, "BANK", "A1", "B1", 300.0, "THB", "cash_out"))
+    >>> f = d.features()
+    >>> f["debit_count_1h"], f["fan_out_24h"], f["new_payee_share_24h"], f["cash_out_share_24h"]
+    (2.0, 1.0, 0.5, 0.75)
+    >>> DebitState.from_json(d.to_json()) == d
+    True
+    """
+
+    span_s: ClassVar[float] = DAY
+    cap: ClassVar[int] = 256
+    known_payees_cap: ClassVar[int] = 64
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.window = EventWindow(self.span_s, self.cap)
+        self.known_payees: list[int] = []
+
+    @property
+    def max_time(self) -> float:
+        """Latest debit time seen (``-inf`` before any)."""
+        return self.window.max_time
+
+    @property
+    def last_debit_time(self) -> float | None:
+        """Latest debit time seen, ``None`` before any."""
+        return self.window.max_time if self.window.entries else None
+
+    def update(self, ev: PaymentEvent) -> None:
+        """Add one payment made by this account."""
+        payee = key_id(ev.payee_account)
+        flags = NEW_PAYEE if remember(self.known_payees, payee, self.known_payees_cap) else 0
+        if ev.rail in CASH_OUT_RAILS:
+            flags |= CASH_OUT
+        self.window.add(ev.event_time, flags=flags, value=ev.amount, key=payee)
+        self._observe(ev.event_id, ev.event_time)
+
+    def features(self, now: float | None = None) -> dict[str, float]:
+        """Current features (names in :data:`DEBIT_FEATURES`)."""
+        end = self.max_time if now is None else now
+        hour = self.window.select(HOUR, end)
+        day = self.window.select(DAY, end)
+        total = value_sum(day)
+        return {
+            "debit_count_1h": float(len(hour)),
+            "debit_count_24h": float(len(day)),
+            "debit_sum_1h": value_sum(hour),
+            "debit_sum_24h": total,
+            "fan_out_24h": float(distinct(day)),
+            "new_payee_share_24h": flag_share(day, NEW_PAYEE),
+            "cash_out_share_24h": value_sum(day, CASH_OUT) / total if total > 0 else 0.0,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """Compact JSON-compatible form; inverse of :meth:`from_json`."""
+        return {**self._common_json(), "w": self.window.to_json(), "k": self.known_payees}
+
+    @classmethod
+    def from_json(cls, obj: Any) -> Self:
+        """Rebuild a state from :meth:`to_json` output."""
+        state = cls()
+        state._load_common(obj)
+        state.window = EventWindow.from_json(obj["w"], span_s=cls.span_s, cap=cls.cap)
+        state.known_payees = [int(k) for k in obj["k"]]
+        return state
+
+
+class CreditState(EntityState):
+    """An account as payee: fan-in of distinct payers and incoming amounts, 1 h and 24 h.
+
+    Examples
+    --------
+    >>> c = CreditState()
+    >>> for i in range(3):
+    ...     c.update(PaymentEvent(f"p{i}", 60.0 * i, "BANK", f"V{i}", "A1", 50.0, "THB",
+    ...                           "mobile_money"))
+    >>> f = c.features()
+    >>> f["fan_in_1h"], f["credit_sum_24h"], f["credit_age_s"]
+    (3.0, 150.0, 120.0)
+    >>> CreditState.from_json(c.to_json()) == c
+    True
+    """
+
+    span_s: ClassVar[float] = DAY
+    cap: ClassVar[int] = 256
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.window = EventWindow(self.span_s, self.cap)
+
+    @property
+    def max_time(self) -> float:
+        """Latest credit time seen (``-inf`` before any)."""
+        return self.window.max_time
+
+    @property
+    def first_credit_time(self) -> float | None:
+        """Earliest credit time seen, ``None`` before any."""
+        return self.first_seen if self.window.entries else None
+
+    @property
+    def last_credit_time(self) -> float | None:
+        """Latest credit time seen, ``None`` before any."""
+        return self.window.max_time if self.window.entries else None
+
+    def update(self, ev: PaymentEvent) -> None:
+        """Add one payment received by this account."""
+        self.window.add(ev.event_time, value=ev.amount, key=key_id(ev.payer_account))
+        self._observe(ev.event_id, ev.event_time)
+
+    def features(self, now: float | None = None) -> dict[str, float]:
+        """Current features (names in :data:`CREDIT_FEATURES`)."""
+        end = self.max_time if now is None else now
+        hour = self.window.select(HOUR, end)
+        day = self.window.select(DAY, end)
+        return {
+            "fan_in_1h": float(distinct(hour)),
+            "fan_in_24h": float(distinct(day)),
+            "credit_count_24h": float(len(day)),
+            "credit_sum_24h": value_sum(day),
+            "credit_age_s": age(self.first_seen, end) if self.window.entries else 0.0,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """Compact JSON-compatible form; inverse of :meth:`from_json`."""
+        return {**self._common_json(), "w": self.window.to_json()}
+
+    @classmethod
+    def from_json(cls, obj: Any) -> Self:
+        """Rebuild a state from :meth:`to_json` output."""
+        state = cls()
+        state._load_common(obj)
+        state.window = EventWindow.from_json(obj["w"], span_s=cls.span_s, cap=cls.cap)
+        return state
+
+
+def account_features(
+    debit: DebitState | None,
+    credit: CreditState | None,
+    *,
+    pass_through_s: float = 1800.0,
+) -> dict[str, float]:
+    """Money-mule features of one account, combining its debit and credit sides.
+
+    Both sides are read as of the later of their latest event times, so the result does
+    not depend on which side was updated first.
+
+    Parameters
+    ----------
+    debit, credit
+        The account's two states; ``None`` for a side never seen.
+    pass_through_s
+        A debit *passes through* when it follows a credit by at most this many seconds.
+
+    Returns
+    -------
+    dict
+        :data:`DEBIT_FEATURES` and :data:`CREDIT_FEATURES`, plus ``pass_through_ratio``
+        (amount of pass-through debits over the credited amount, 24 h, capped at 1) and
+        ``min_credit_to_debit_s`` (shortest gap from a credit to a following debit, 24 h;
+        ``86400`` when there is none).
+
+    Examples
+    --------
+    >>> c, d = CreditState(), DebitState()
+    >>> c.update(PaymentEvent("c1", 0.0, "BANK", "V1", "M", 1000.0, "THB", "bank_transfer"))
+    >>> d.update(PaymentEvent("d1", 120.0, "BANK", "M", "X", 900.0, "THB", "cash_out"))
+    >>> f = account_features(d, c)
+    >>> f["pass_through_ratio"], f["min_credit_to_debit_s"]
+    (0.9, 120.0)
+    """
+    debit = debit if debit is not None else DebitState()
+    credit = credit if credit is not None else CreditState()
+    now = max(debit.max_time, credit.max_time)
+    out = {**debit.features(now), **credit.features(now)}
+    debits = debit.window.select(DAY, now)
+    credits = credit.window.select(DAY, now)
+    credit_times = [e[TIME] for e in credits]
+    passed = 0.0
+    min_gap = DAY
+    for e in debits:
+        i = bisect.bisect_right(credit_times, e[TIME])
+        if i == 0:
+            continue
+        gap = e[TIME] - credit_times[i - 1]
+        min_gap = min(min_gap, gap)
+        if gap <= pass_through_s:
+            passed += e[VALUE]
+    credited = out["credit_sum_24h"]
+    out["pass_through_ratio"] = min(1.0, passed / credited) if credited > 0 else 0.0
+    out["min_credit_to_debit_s"] = min_gap
+    return out

@@ -1,0 +1,66 @@
+"""What every per-entity state shares: the Engine's dedup memory and recent evidence."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from earlywarn.features.window import push_bounded
+
+
+class EntityState:
+    """Base of per-entity streaming states.
+
+    Attributes
+    ----------
+    alerted
+        Typology -> ``(window_start, severity_rank)`` of the last alert raised for this
+        entity; the :class:`~earlywarn.scoring.Engine` uses it to deduplicate alerts.
+    evidence
+        Ids of the entity's most recent events (at most :attr:`evidence_cap`), oldest first.
+    first_seen
+        Earliest event time seen for this entity (``inf`` before any event).
+    """
+
+    #: How many recent event ids are kept as evidence.
+    evidence_cap: ClassVar[int] = 10
+
+    def __init__(self) -> None:
+        self.alerted: dict[str, tuple[float, int]] = {}
+        self.evidence: list[str] = []
+        self.first_seen: float = float("inf")
+
+    def _observe(self, event_id: str, event_time: float) -> None:
+        push_bounded(self.evidence, event_id, self.evidence_cap)
+        self.first_seen = min(self.first_seen, float(event_time))
+
+    def evidence_ids(self) -> tuple[str, ...]:
+        """Recent event ids of this entity, oldest first."""
+        return tuple(self.evidence)
+
+    def to_json(self) -> Any:
+        """Compact JSON-compatible form of the state (see subclasses)."""
+        raise NotImplementedError
+
+    def _common_json(self) -> dict[str, Any]:
+        return {
+            "a": {typ: [ws, rank] for typ, (ws, rank) in sorted(self.alerted.items())},
+            "e": list(self.evidence),
+            "s": None if self.first_seen == float("inf") else self.first_seen,
+        }
+
+    def _load_common(self, obj: dict[str, Any]) -> None:
+        self.alerted = {str(typ): (float(ws), int(rank)) for typ, (ws, rank) in obj["a"].items()}
+        self.evidence = [str(i) for i in obj["e"]]
+        self.first_seen = float("inf") if obj["s"] is None else float(obj["s"])
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return bool(self.to_json() == other.to_json())
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def age(first_seen: float, now: float) -> float:
+    """Seconds from ``first_seen`` to ``now``, ``0.0`` when nothing was seen."""
+    return max(0.0, now - first_seen) if first_seen != float("inf") else 0.0
