@@ -55,7 +55,8 @@ _CURRENCY = re.compile(r"[A-Z]{3}")
 
 
 def _extra(obj: dict[str, Any], known: frozenset[str]) -> dict[str, Any]:
-    return {k: v for k, v in obj.items() if k not in known} if len(obj) > len(known) else {}
+    unknown = obj.keys() - known
+    return {k: obj[k] for k in unknown} if unknown else {}
 
 
 _CALL_FIELDS = frozenset(
