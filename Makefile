@@ -1,0 +1,42 @@
+# earlywarn — two commands on a fresh machine: `make demo` and `make test`.
+PY      ?= $(shell command -v python3.11 || command -v python3)
+VENV    ?= .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: venv demo test check unit integration bench clean help
+
+help:
+	@echo "make demo   - install what is missing, run broker + worker + seeded sample, live alerts"
+	@echo "make test   - install what is missing, ruff + mypy, then every test"
+	@echo "make check  - ruff + mypy only"
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PY) -c 'import sys; assert sys.version_info[:2] == (3, 11), "earlywarn needs Python 3.11, found " + sys.version' 
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev,loadtest]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: venv
+	$(BIN)/earlywarn demo
+
+check: venv
+	$(BIN)/ruff check earlywarn loadtest tests
+	$(BIN)/ruff format --check earlywarn loadtest tests
+	$(BIN)/mypy earlywarn loadtest
+
+test: check
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+unit: venv
+	$(BIN)/pytest -m "not integration" $(PYTEST_ARGS)
+
+integration: venv
+	$(BIN)/pytest -m integration $(PYTEST_ARGS)
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache
