@@ -118,6 +118,31 @@ def _accepts(port: int, timeout: float) -> bool:
         return False
 
 
+def _owns_listener(pid: int, port: int) -> bool | None:
+    """Whether process ``pid`` has a listening TCP socket on ``port``; ``None`` if unknown.
+
+    Reads Linux ``/proc``. A plain connect test is not enough: if another process holds the
+    port, the connect succeeds while the broker is failing to bind.
+    """
+    try:
+        inodes = set()
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            with contextlib.suppress(OSError):
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                if target.startswith("socket:["):
+                    inodes.add(target[8:-1])
+        with open(f"/proc/{pid}/net/tcp", encoding="ascii") as table:
+            next(table)  # header
+            for row in table:
+                cols = row.split()
+                local, state, inode = cols[1], cols[3], cols[9]
+                if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port and inode in inodes:
+                    return True
+        return False
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+
+
 def _tail(path: Path, lines: int) -> str:
     try:
         with path.open("r", encoding="utf-8", errors="replace") as f:
@@ -267,7 +292,8 @@ class EmbeddedBroker:
             if code is not None:
                 self._cleanup()
                 raise self._exited_error(port, code)
-            if _accepts(port, timeout=0.25):
+            owns = _owns_listener(self._proc.pid, port)
+            if owns or (owns is None and _accepts(port, timeout=0.25)):
                 return
             if time.monotonic() >= deadline:
                 self.stop()
