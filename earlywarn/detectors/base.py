@@ -48,6 +48,8 @@ class Detector(ABC):
     version: str = "1"
     #: Entity type the features describe (``msisdn``, ``account``, ``sender_id`` ...).
     entity_type: str = ""
+    #: Input channel whose features it reads (``cdr``, ``sms``, ``payments``).
+    channel: str = ""
     #: How long, in seconds, an alert stays actionable.
     ttl_s: float = 24 * 3600.0
     threshold: float = 0.7

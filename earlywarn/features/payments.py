@@ -10,6 +10,8 @@ times: the result is the same whichever side was processed first.
 from __future__ import annotations
 
 import bisect
+from collections import deque
+from collections.abc import Sequence
 from typing import Any, ClassVar, Self
 
 from earlywarn.contract.events import PaymentEvent
@@ -17,6 +19,7 @@ from earlywarn.features.state import EntityState, age
 from earlywarn.features.window import (
     TIME,
     VALUE,
+    Entry,
     EventWindow,
     distinct,
     flag_share,
@@ -225,7 +228,7 @@ def account_features(
     -------
     dict
         :data:`DEBIT_FEATURES` and :data:`CREDIT_FEATURES`, plus ``pass_through_ratio``
-        (amount of pass-through debits over the credited amount, 24 h, capped at 1) and
+        (share of the credited amount sent on within ``pass_through_s``, 24 h) and
         ``min_credit_to_debit_s`` (shortest gap from a credit to a following debit, 24 h;
         ``86400`` when there is none).
 
@@ -245,17 +248,46 @@ def account_features(
     debits = debit.window.select(DAY, now)
     credits = credit.window.select(DAY, now)
     credit_times = [e[TIME] for e in credits]
-    passed = 0.0
     min_gap = DAY
     for e in debits:
         i = bisect.bisect_right(credit_times, e[TIME])
-        if i == 0:
-            continue
-        gap = e[TIME] - credit_times[i - 1]
-        min_gap = min(min_gap, gap)
-        if gap <= pass_through_s:
-            passed += e[VALUE]
-    credited = out["credit_sum_24h"]
-    out["pass_through_ratio"] = min(1.0, passed / credited) if credited > 0 else 0.0
+        if i:
+            min_gap = min(min_gap, e[TIME] - credit_times[i - 1])
+    out["pass_through_ratio"] = _pass_through(
+        credits, debits, pass_through_s, out["credit_sum_24h"]
+    )
     out["min_credit_to_debit_s"] = min_gap
     return out
+
+
+def _pass_through(
+    credits: Sequence[Entry], debits: Sequence[Entry], within_s: float, credited: float
+) -> float:
+    """Share of the credited amount sent on within ``within_s`` of arriving.
+
+    Credits and debits are matched first-in first-out in event time (a credit before a
+    debit at the same instant): each debit consumes what is left of the credits that
+    arrived at most ``within_s`` before it. A merchant sweeping a day of takings to its
+    own bank only matches the last few minutes of sales, a mule matches nearly all.
+    """
+    if credited <= 0 or not debits:
+        return 0.0
+    merged = sorted(
+        [(e[TIME], 0, e[VALUE]) for e in credits] + [(e[TIME], 1, e[VALUE]) for e in debits]
+    )
+    pending: deque[list[float]] = deque()
+    passed = 0.0
+    for t, is_debit, amount in merged:
+        if not is_debit:
+            pending.append([t, amount])
+            continue
+        while pending and pending[0][0] < t - within_s:
+            pending.popleft()
+        while amount > 0 and pending:
+            take = min(amount, pending[0][1])
+            passed += take
+            amount -= take
+            pending[0][1] -= take
+            if pending[0][1] <= 0:
+                pending.popleft()
+    return min(1.0, passed / credited)
