@@ -1,0 +1,215 @@
+"""``earlywarn`` command line: broker, worker, replay, demo, keys, and the loadtest tools."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from earlywarn.settings import Settings
+
+COUNTRIES = ("TH", "MY", "ID", "PH", "VN", "SG", "KH", "LA", "MM", "BN")
+
+
+def _broker_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--broker",
+        default=None,
+        help="kafka://host:port[;host:port] (env EARLYWARN_BROKER; default kafka://127.0.0.1:9092)",
+    )
+
+
+def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
+    embedded = getattr(args, "embedded", None)
+    return Settings.from_env(
+        broker=getattr(args, "broker", None),
+        embedded=embedded,
+        partitions=getattr(args, "partitions", None),
+        data_dir=getattr(args, "data_dir", None),
+        web_port=getattr(args, "web_port", None),
+        keys_file=getattr(args, "keys", None),
+        app_id=getattr(args, "app_id", None),
+        **extra,
+    )
+
+
+def cmd_broker(args: argparse.Namespace) -> int:
+    from earlywarn.broker import EmbeddedBroker, EmbeddedBrokerError
+
+    try:
+        broker = EmbeddedBroker(port=args.port, storage=args.storage)
+        broker.start()
+    except EmbeddedBrokerError as err:
+        print(f"earlywarn broker: {err}", file=sys.stderr)
+        return 2
+    print(f"embedded broker listening on {broker.url} (Ctrl-C to stop)", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.5):
+            if not broker.running:
+                print("earlywarn broker: the broker process exited", file=sys.stderr)
+                return 1
+    except KeyboardInterrupt:
+        pass
+    finally:
+        broker.stop()
+    print("embedded broker stopped", flush=True)
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from earlywarn.stream.runner import run_worker
+
+    return run_worker(_settings(args), loglevel=args.loglevel)
+
+
+def cmd_topics(args: argparse.Namespace) -> int:
+    from earlywarn.alerts.pseudonymise import load_keys
+    from earlywarn.stream.bootstrap import ensure_topics
+
+    settings = _settings(args)
+    countries = load_keys(settings.keys_file).countries
+    for name, n in sorted(ensure_topics(settings, countries).items()):
+        print(f"{name}\t{n} partitions")
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from earlywarn.alerts.pseudonymise import Pseudonymiser, load_keys
+    from earlywarn.replay import Replay
+
+    keys_file = args.keys or (
+        Path(os.environ["EARLYWARN_KEYS_FILE"]) if os.environ.get("EARLYWARN_KEYS_FILE") else None
+    )
+    if args.regulator_out is not None or keys_file or os.environ.get("EARLYWARN_KEYS"):
+        pseudonymiser = load_keys(keys_file)
+    else:
+        pseudonymiser = Pseudonymiser({})
+    replay = Replay(pseudonymiser=pseudonymiser)
+    with contextlib.ExitStack() as stack:
+        out = sys.stdout if str(args.out) == "-" else stack.enter_context(open(args.out, "w"))
+        dead = stack.enter_context(open(args.deadletter_out, "w")) if args.deadletter_out else None
+        summary = replay.run(
+            args.files,
+            out=out,
+            regulator_dir=args.regulator_out,
+            deadletter_out=dead,
+            presorted=args.presorted,
+        )
+    print(summary.render(), file=sys.stderr)
+    return 0
+
+
+def cmd_keys_init(args: argparse.Namespace) -> int:
+    from earlywarn.alerts.pseudonymise import write_dev_keys
+
+    countries = tuple(c.strip().upper() for c in args.countries.split(",") if c.strip())
+    write_dev_keys(Path(args.file), countries)
+    print(f"wrote development keys for {', '.join(countries)} to {args.file} (mode 0600)")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from earlywarn.demo import run_demo
+
+    return run_demo(data_dir=Path(args.data_dir or "var/demo"), web_port=args.web_port)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="earlywarn", description="Streaming early warnings for scams in telco and payments."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("broker", help="run the embedded Kafka-compatible broker (Tansu)")
+    p.add_argument("--port", type=int, default=9092)
+    p.add_argument("--storage", default="memory://tansu/", help="memory://tansu/ or s3://bucket/")
+    p.set_defaults(func=cmd_broker)
+
+    p = sub.add_parser("worker", help="run a stream worker (Faust)")
+    _broker_arg(p)
+    p.add_argument(
+        "--embedded",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="force the embedded-broker workarounds on/off (default: ask the broker)",
+    )
+    p.add_argument("--partitions", type=int, default=None)
+    p.add_argument("--data-dir", type=Path, default=None)
+    p.add_argument("--web-port", type=int, default=None)
+    p.add_argument("--keys", type=Path, default=None, help="pseudonymisation keys file")
+    p.add_argument("--app-id", default=None)
+    p.add_argument("--loglevel", default="info")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("topics", help="create every topic earlywarn uses (idempotent)")
+    _broker_arg(p)
+    p.add_argument("--partitions", type=int, default=None)
+    p.add_argument("--keys", type=Path, default=None)
+    p.set_defaults(func=cmd_topics)
+
+    p = sub.add_parser("replay", help="run the detection core over JSONL files")
+    p.add_argument("files", nargs="+", type=Path)
+    p.add_argument("--out", default="-", help="operator alerts JSONL (default stdout)")
+    p.add_argument(
+        "--regulator-out",
+        type=Path,
+        default=None,
+        help="directory for one pseudonymised JSONL per jurisdiction",
+    )
+    p.add_argument("--deadletter-out", type=Path, default=None)
+    p.add_argument("--keys", type=Path, default=None)
+    p.add_argument(
+        "--presorted",
+        action="store_true",
+        help="files are each in event-time order: merge in bounded memory",
+    )
+    p.set_defaults(func=cmd_replay)
+
+    p = sub.add_parser("keys", help="pseudonymisation keys")
+    ks = p.add_subparsers(dest="keys_command", required=True)
+    k = ks.add_parser("init", help="write random development keys (not for production)")
+    k.add_argument("file")
+    k.add_argument("--countries", default=",".join(COUNTRIES))
+    k.set_defaults(func=cmd_keys_init)
+
+    p = sub.add_parser("demo", help="broker + worker + seeded sample, with a live alert view")
+    p.add_argument("--data-dir", default=None)
+    p.add_argument("--web-port", type=int, default=6066)
+    p.set_defaults(func=cmd_demo)
+
+    try:
+        from loadtest import cli as loadtest_cli
+    except ImportError:  # the loadtest package is not installed
+        loadtest_cli = None  # type: ignore[assignment]
+    if loadtest_cli is not None:
+        for name in ("add_simulate_parser", "add_evaluate_parser", "add_adapt_parser"):
+            adder = getattr(loadtest_cli, name, None)
+            if adder is not None:
+                adder(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(
+        level=os.environ.get("EARLYWARN_LOGLEVEL", "WARNING").upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""The Faust application: thin agents over :class:`earlywarn.pipeline.Pipeline`.
+
+One agent per input topic, plus one on the internal by-payee topic that carries the payee
+side of each payment (re-keyed, so an account's credit state stays partition-local). Per
+entity state lives in four changelog-backed tables of compact JSON bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import faust
+import orjson
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from earlywarn.alerts.pseudonymise import Pseudonymiser, load_keys
+from earlywarn.alerts.route import Router
+from earlywarn.metrics import Metrics
+from earlywarn.pipeline import Outcome, Pipeline, Stores
+from earlywarn.scoring import Engine
+from earlywarn.settings import Settings
+
+log = logging.getLogger(__name__)
+
+TABLES = ("callers", "senders", "debits", "credits")
+
+
+def faust_config(settings: Settings) -> dict[str, Any]:
+    """Faust settings for ``settings``; embedded-broker tuning only when it is embedded."""
+    conf: dict[str, Any] = {
+        "broker": settings.broker,
+        "store": settings.store,
+        "datadir": str(settings.data_dir),
+        "web_port": settings.web_port,
+        "web_host": "127.0.0.1",
+        "web_bind": "0.0.0.0",
+        "topic_partitions": settings.partitions,
+        "key_serializer": "raw",
+        "value_serializer": "raw",
+        "producer_acks": -1,
+        "consumer_auto_offset_reset": "earliest",
+        "autodiscover": False,
+        "table_standby_replicas": 0,
+        "stream_wait_empty": True,
+        "logging_config": None,
+    }
+    if settings.embedded:
+        # BROKER.md #1: group joins take about half the session timeout.
+        conf.update(broker_session_timeout=6.0, broker_heartbeat_interval=1.0)
+    return conf
+
+
+class Worker:
+    """Everything one worker process holds: app, topics, tables, pipeline, metrics."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        pseudonymiser: Pseudonymiser | None = None,
+        engine: Engine | None = None,
+    ) -> None:
+        self.settings = settings
+        self.metrics = Metrics()
+        if settings.embedded:
+            from earlywarn.broker import install_faust_fix
+
+            install_faust_fix()
+        self.app = faust.App(settings.app_id, **faust_config(settings))
+        topics = settings.topics
+        n = settings.partitions
+
+        def topic(name: str, internal: bool = False) -> Any:
+            return self.app.topic(
+                name, key_type=bytes, value_type=bytes, partitions=n, internal=internal
+            )
+
+        self.inputs = {kind: topic(name) for name, kind in topics.kinds().items()}
+        self.by_payee = topic(topics.payments_by_payee, internal=True)
+        self.deadletter = topic(topics.deadletter)
+        self.out_topics: dict[str, Any] = {}
+        self.tables = {
+            name: self.app.Table(
+                name,
+                default=None,
+                key_type=str,
+                value_type=bytes,
+                partitions=n,
+                help=f"per-entity state: {name}",
+            )
+            for name in TABLES
+        }
+        self.pipeline = Pipeline(
+            engine=engine or Engine(),
+            router=Router(topics, pseudonymiser or load_keys(settings.keys_file)),
+            stores=Stores(**self.tables),
+            topics=topics,
+            metrics=self.metrics,
+            max_message_bytes=settings.max_message_bytes,
+        )
+        self._positions: dict[tuple[str, int], int] = {}
+        self._register()
+
+    # -- agents ---------------------------------------------------------------
+    def _register(self) -> None:
+        app = self.app
+        for kind in ("cdr", "sms", "payments"):
+            app.agent(self.inputs[kind], name=f"earlywarn.{kind}")(self._input_agent)
+        app.agent(self.by_payee, name="earlywarn.credits")(self._credit_agent)
+        app.page("/metrics")(self._metrics_page)
+        app.page("/tables")(self._tables_page)
+        app.timer(interval=5.0)(self._update_lag)
+
+    async def _input_agent(self, stream: Any) -> AsyncIterator[None]:
+        async for event in stream.events():
+            msg = event.message
+            outcome = self.pipeline.handle(
+                msg.topic, event.value, partition=msg.partition, offset=msg.offset
+            )
+            self._publish(outcome, msg.timestamp)
+            self._positions[(msg.topic, msg.partition)] = msg.offset
+            yield None
+
+    async def _credit_agent(self, stream: Any) -> AsyncIterator[None]:
+        async for event in stream.events():
+            msg = event.message
+            outcome = self.pipeline.handle_credit(event.value)
+            if outcome.deadletter is not None:
+                outcome.deadletter.update(partition=msg.partition, offset=msg.offset)
+            self._publish(outcome, msg.timestamp)
+            self._positions[(msg.topic, msg.partition)] = msg.offset
+            yield None
+
+    def _publish(self, outcome: Outcome, broker_ts: float | None) -> None:
+        if outcome.deadletter is not None:
+            self.deadletter.send_soon(key=None, value=orjson.dumps(outcome.deadletter))
+            return
+        if outcome.forward is not None:
+            key, raw = outcome.forward
+            self.by_payee.send_soon(key=key.encode(), value=raw)
+        for copy in outcome.routed:
+            self._out(copy.topic).send_soon(
+                key=copy.key.encode(), value=orjson.dumps(copy.alert.to_dict())
+            )
+        if outcome.alerts and broker_ts:
+            now = time.time()
+            for alert in outcome.alerts:
+                self.metrics.event_to_alert_seconds.labels(typology=alert.typology).observe(
+                    max(0.0, now - broker_ts)
+                )
+
+    def _out(self, name: str) -> Any:
+        topic = self.out_topics.get(name)
+        if topic is None:
+            topic = self.out_topics[name] = self.app.topic(
+                name, key_type=bytes, value_type=bytes, partitions=self.settings.partitions
+            )
+        return topic
+
+    async def _metrics_page(self, web: Any, request: Any) -> Any:
+        return web.bytes(self.metrics.render(), content_type=CONTENT_TYPE_LATEST)
+
+    def table_digests(self) -> dict[str, dict[str, Any]]:
+        """Key count and a SHA-256 digest of every local table (no keys or values exposed).
+
+        Two workers, or one worker before and after a restart, hold the same state exactly
+        when the digests match.
+        """
+        out: dict[str, dict[str, Any]] = {}
+        for name, table in self.tables.items():
+            items = sorted((str(k), bytes(v)) for k, v in table.items() if v is not None)
+            digest = hashlib.sha256()
+            for key, value in items:
+                digest.update(key.encode() + b"\0" + value + b"\0")
+            out[name] = {"keys": len(items), "digest": digest.hexdigest()}
+        return out
+
+    async def _tables_page(self, web: Any, request: Any) -> Any:
+        return web.json(self.table_digests())
+
+    async def _update_lag(self) -> None:
+        consumer = self.app.consumer
+        for tp in consumer.assignment():
+            highwater = consumer.highwater(tp)  # from Fetch responses: right on Tansu too
+            position = self._positions.get((tp.topic, tp.partition))
+            if highwater is None or position is None:
+                continue
+            self.metrics.consumer_lag.labels(topic=tp.topic, partition=str(tp.partition)).set(
+                max(0, highwater - position - 1)
+            )

@@ -1,0 +1,50 @@
+"""Before a worker starts: know the broker, and make sure every topic exists."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Mapping
+
+from earlywarn.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def cluster_id(bootstrap: str, *, timeout_s: float = 10.0) -> str:
+    """The broker's cluster id (Tansu reports ``tansu_cluster`` unless told otherwise)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from kafka.admin import KafkaAdminClient
+
+    admin = KafkaAdminClient(
+        bootstrap_servers=bootstrap.split(","),
+        client_id="earlywarn-bootstrap",
+        request_timeout_ms=int(timeout_s * 1000),
+    )
+    try:
+        return str(admin.describe_cluster().get("cluster_id") or "")
+    finally:
+        admin.close()
+
+
+def resolve_embedded(settings: Settings) -> Settings:
+    """Settings with ``embedded`` decided: as given, or asked of the broker."""
+    if settings.embedded is not None:
+        return settings
+    cid = cluster_id(settings.bootstrap)
+    embedded = cid.startswith("tansu")
+    log.info("broker cluster id %r: %s", cid, "embedded Tansu" if embedded else "Kafka")
+    return settings.evolve(embedded=embedded)
+
+
+def ensure_topics(settings: Settings, countries: frozenset[str]) -> Mapping[str, int]:
+    """Create the input, alert and dead-letter topics that are missing (idempotent)."""
+    from earlywarn.broker import create_topics
+
+    t, n = settings.topics, settings.partitions
+    names = [*t.kinds(), t.alerts_operators, t.deadletter]
+    names += [t.regulator(cc) for cc in sorted(countries)]
+    wanted = {name: n for name in names}
+    create_topics(settings.bootstrap, wanted)
+    return wanted
