@@ -156,6 +156,8 @@ class Pipeline:
         """Process the payee side of a payment (from the by-payee topic)."""
         received = time.time() if now is None else now
         topic = self.topics.payments_by_payee
+        if self.metrics is not None:
+            self.metrics.events.labels(topic=topic).inc()
         try:
             event = decode(
                 self.topics.payments, raw, kinds=self.kinds, max_bytes=self.max_message_bytes
