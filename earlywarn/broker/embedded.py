@@ -8,13 +8,16 @@ broker auto-creates unknown topics with a default partition count on first produ
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import ctypes
 import errno
 import logging
 import os
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections import deque
@@ -143,6 +146,12 @@ def _owns_listener(pid: int, port: int) -> bool | None:
         return None
 
 
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """Ask Linux to SIGTERM the broker if the process that started it dies (even by SIGKILL)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+
+
 def _tail(path: Path, lines: int) -> str:
     try:
         with path.open("r", encoding="utf-8", errors="replace") as f:
@@ -169,6 +178,13 @@ class EmbeddedBroker:
         File that receives the broker's stdout and stderr; by default a new temporary file.
     start_timeout : float, default 15.0
         Seconds to wait for the port to accept connections.
+
+    Notes
+    -----
+    The broker runs in its own session, so a terminal Ctrl-C reaches only the app, which
+    then stops it. If the app exits without calling :meth:`stop`, an ``atexit`` hook stops it;
+    on Linux the kernel also sends it SIGTERM when the thread that started it dies (even by
+    SIGKILL), so start it from a long-lived thread, normally the main thread.
 
     Examples
     --------
@@ -283,8 +299,12 @@ class EmbeddedBroker:
             stdout=self._log_file,
             stderr=subprocess.STDOUT,
             env={**os.environ, "NO_COLOR": "1", **self._env},
-            start_new_session=True,  # a Ctrl-C in the terminal goes to the app, which stops us
+            # A Ctrl-C in the terminal goes to the app, which stops the broker after it shut down
+            # cleanly; if the app dies without stopping it, the kernel (Linux) or atexit does.
+            start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
+        atexit.register(self.stop)
         self._port = port
         deadline = time.monotonic() + self.start_timeout
         while True:
@@ -337,6 +357,7 @@ class EmbeddedBroker:
         self._cleanup()
 
     def _cleanup(self) -> None:
+        atexit.unregister(self.stop)
         self._proc = None
         if self._log_file is not None:
             self._log_file.close()

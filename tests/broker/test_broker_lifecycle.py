@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -131,3 +135,32 @@ def test_early_exit_includes_broker_output() -> None:
 def test_rejects_bad_port() -> None:
     with pytest.raises(ValueError, match="port"):
         EmbeddedBroker(port=70000)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(sys.platform != "linux", reason="parent-death signal is Linux-only")
+def test_broker_dies_with_a_killed_parent() -> None:
+    # An app that exits without stopping the broker (os._exit skips atexit) must not leave an
+    # orphaned broker behind.
+    script = (
+        "import os; from earlywarn.broker import EmbeddedBroker; "
+        "b = EmbeddedBroker().start(); print(b._proc.pid, flush=True); os._exit(0)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=30, check=True
+    )
+    pid = int(out.stdout.split()[0])
+    deadline = time.monotonic() + 15
+    while _pid_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)  # poll for the orphan's exit
+    if _pid_alive(pid):
+        os.kill(pid, signal.SIGKILL)
+        pytest.fail(f"broker pid {pid} outlived its parent")
