@@ -1,0 +1,73 @@
+"""Decoys: legitimate entities whose traffic looks like a scam at first glance.
+
+Call centres are generated here; OTP senders, payroll fan-out and family remittances are
+part of normal traffic and only registered as decoys in the ground truth.
+"""
+
+from __future__ import annotations
+
+from loadtest.clock import MS_DAY, MS_HOUR
+from loadtest.countries import COUNTRIES, local_hour
+from loadtest.emit import Emitted
+from loadtest.population import Population
+from loadtest.scenarios.base import Context, call_duration
+from loadtest.scenarios.normal import RHYTHM
+from loadtest.truth import Decoy, TruthEntity
+
+
+def call_centres(
+    ctx: Context, start_ms: int, per_country: int = 1
+) -> tuple[list[Decoy], list[Emitted]]:
+    """Outbound call centres (banks' service lines, couriers, telemarketing).
+
+    Each has 4-10 lines making ~150 short calls per line and working day to many distinct
+    subscribers, answered about half the time: the shape of wangiri or impersonation.
+    """
+    rng, em = ctx.rng, ctx.emitter
+    decoys: list[Decoy] = []
+    events: list[Emitted] = []
+    for code, spec in COUNTRIES.items():
+        for k in range(per_country):
+            operator = rng.choice(spec.operators)
+            cell = rng.choice(ctx.pop.cells[operator])
+            lines = [(ctx.ids.msisdn(code), ctx.ids.imei()) for _ in range(rng.randint(4, 10))]
+            decoy = Decoy(f"decoy-callcentre-{code}-{k}", "call_centre")
+            decoy.entities = [TruthEntity("msisdn", m, "decoy", (("imei", i),)) for m, i in lines]
+            decoys.append(decoy)
+            n_calls = round(150 * len(lines) * (ctx.end_ms - start_ms) / MS_DAY)
+            for _ in range(n_calls):
+                t = start_ms + rng.randrange(ctx.end_ms - start_ms)
+                hour = local_hour(t // MS_HOUR % 24, spec)
+                if not 8 <= hour < 20 or rng.random() > RHYTHM[hour] / 1.7:
+                    continue
+                msisdn, imei = rng.choice(lines)
+                callee = ctx.pop.pick(rng, code)
+                answered = rng.random() < 0.5
+                dur = call_duration(rng, 95.0, 0.6) if answered else 0.0
+                events.append(
+                    em.call(t, operator, msisdn, callee.msisdn, answered, dur, imei, cell)
+                )
+    events.sort()
+    return decoys, events
+
+
+def registered_decoys(pop: Population) -> list[Decoy]:
+    """Decoys inside normal traffic: OTP/bulk senders, payroll accounts, remitting workers."""
+    out = []
+    for code, spec in COUNTRIES.items():
+        senders = Decoy(f"decoy-bulk-{code}", "otp_sender")
+        senders.entities = [TruthEntity("sender_id", s, "decoy") for s in spec.bulk_senders]
+        out.append(senders)
+    payroll = Decoy("decoy-payroll", "payroll_fanout")
+    payroll.entities = [
+        TruthEntity("account", e.account.account_id, "decoy") for e in pop.employers
+    ]
+    out.append(payroll)
+    remit = Decoy("decoy-remittance", "family_remittance")
+    for sub in pop.subscribers:
+        if sub.family_abroad:
+            acct = sub.accounts[0]
+            remit.entities.append(TruthEntity("account", acct.account_id, "decoy",
+                                              (("msisdn", sub.msisdn),)))  # fmt: skip
+    out.append(remit)
+    return out
