@@ -160,10 +160,10 @@ def build_population(size: int, rng: random.Random, ids: IdFactory, days: int) -
             position.append(len(members))
             members.append(sub.idx)
             subs.append(sub)
-    for work, home in CORRIDORS:
+    for work, family in CORRIDORS:
         workers = [i for i in by_country[work] if subs[i].accounts and rng.random() < 0.05]
         for i in workers:
-            subs[i].family_abroad = tuple(rng.sample(by_country[home], rng.randint(1, 3)))
+            subs[i].family_abroad = tuple(rng.sample(by_country[family], rng.randint(1, 3)))
     cum = {
         c: list(itertools.accumulate(subs[i].activity for i in m)) for c, m in by_country.items()
     }

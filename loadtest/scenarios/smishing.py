@@ -54,11 +54,11 @@ def smishing(ctx: Context, spec: CampaignSpec, campaign_id: str) -> tuple[Campai
     victims: set[int] = set()
     for _ in range(round(3000 * spec.intensity)):
         t = spec.start_ms + rng.randrange(spec.duration_ms)
-        sender, imei, cell, operator = rng.choice(senders)
+        sender, sender_imei, sender_cell, operator = rng.choice(senders)
         target = ctx.pop.pick(rng, spec.country)
         events.append(em.sms(t, operator or target.operator, sender, target.msisdn,
                              url_domain=rng.choice(domains), template_hash=rng.choice(templates),
-                             segments=2, imei=imei, cell=cell))  # fmt: skip
+                             segments=2, imei=sender_imei, cell=sender_cell))  # fmt: skip
         if rng.random() < 0.004 and target.accounts and target.idx not in victims:
             victims.add(target.idx)
             account_entity(camp, target.accounts[0], "victim")
