@@ -236,8 +236,9 @@ class EmbeddedBroker:
         """File holding the broker's output (set once started)."""
         return self._log_path
 
-    def is_running(self) -> bool:
-        """Return whether the broker process is alive."""
+    @property
+    def running(self) -> bool:
+        """Whether the broker process is alive."""
         return self._proc is not None and self._proc.poll() is None
 
     def start(self) -> Self:
@@ -257,7 +258,7 @@ class EmbeddedBroker:
         BrokerExitedError
             If the process exits (or never opens its port) before ``start_timeout``.
         """
-        if self.is_running():
+        if self.running:
             return self
         binary = _check_binary(self._binary) if self._binary is not None else find_tansu_binary()
         # With port 0 another process may grab the chosen port before the broker binds it;
@@ -375,6 +376,6 @@ class EmbeddedBroker:
         self.stop()
 
     def __repr__(self) -> str:
-        state = "running" if self.is_running() else "stopped"
+        state = "running" if self.running else "stopped"
         where = self.bootstrap if self._port is not None else f"port={self._requested_port}"
         return f"<EmbeddedBroker {where} {state}>"

@@ -51,12 +51,12 @@ def test_start_and_stop(tmp_path: Path) -> None:
         assert port > 0
         assert broker.bootstrap == f"127.0.0.1:{port}"
         assert broker.url == f"kafka://127.0.0.1:{port}"
-        assert broker.is_running()
+        assert broker.running
         assert _accepts(port)
         assert broker.start() is broker  # already running: no second process
     finally:
         broker.stop()
-    assert not broker.is_running()
+    assert not broker.running
     assert not _accepts(port)
     broker.stop()  # idempotent
     # Output goes to the log file, not the terminal.
@@ -68,7 +68,7 @@ def test_context_manager_stops_on_exit() -> None:
     with EmbeddedBroker() as broker:
         port = broker.port
         assert _accepts(port)
-    assert not broker.is_running()
+    assert not broker.running
     assert not _accepts(port)
 
 
