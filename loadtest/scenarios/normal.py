@@ -6,6 +6,7 @@ memory at a time.
 
 from __future__ import annotations
 
+import heapq
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -71,11 +72,21 @@ class NormalTraffic:
         """All normal events in ``[start_ms, end_ms)``, in time order."""
         self.first_day = start_ms // MS_DAY
         hour_ms = start_ms - start_ms % MS_HOUR
+        pending: list[Emitted] = []
+        # A few events of an hour fall just before it (OTPs) or after it (payroll runs), so
+        # an hour is released only once the next one is generated.
         while hour_ms < end_ms:
-            batch = self.hour(hour_ms)
-            batch.sort()
-            yield from (e for e in batch if start_ms <= e[0] < end_ms)
+            for e in self.hour(hour_ms):
+                heapq.heappush(pending, e)
+            while pending and pending[0][0] < hour_ms:
+                e = heapq.heappop(pending)
+                if start_ms <= e[0]:
+                    yield e
             hour_ms += MS_HOUR
+        while pending and pending[0][0] < end_ms:
+            e = heapq.heappop(pending)
+            if start_ms <= e[0]:
+                yield e
 
     def hour(self, hour_ms: int) -> list[Emitted]:
         """The unsorted events of one hour."""
