@@ -10,21 +10,19 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
-import errno
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections import deque
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
+
+from earlywarn.broker._proc import HOST, accepts, die_with_parent, free_port, owns_listener, tail
 
 __all__ = [
     "BrokerBinaryError",
@@ -37,7 +35,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-HOST = "127.0.0.1"
 DEFAULT_STORAGE = "memory://tansu/"
 
 
@@ -99,65 +96,6 @@ def _port_in_use_error(port: int) -> BrokerPortInUseError:
         f"Port {port} on {HOST} is already in use, so the embedded broker cannot listen there. "
         f"Stop whatever is using it, or choose another port with `--port` (0 picks a free one)."
     )
-
-
-def _reserve_check(port: int) -> int:
-    """Return ``port`` if it is free to bind (or a free port if ``port`` is 0)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        try:
-            s.bind((HOST, port))
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                raise _port_in_use_error(port) from exc
-            raise
-        return int(s.getsockname()[1])
-
-
-def _accepts(port: int, timeout: float) -> bool:
-    try:
-        with socket.create_connection((HOST, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
-def _owns_listener(pid: int, port: int) -> bool | None:
-    """Whether process ``pid`` has a listening TCP socket on ``port``; ``None`` if unknown.
-
-    Reads Linux ``/proc``. A plain connect test is not enough: if another process holds the
-    port, the connect succeeds while the broker is failing to bind.
-    """
-    try:
-        inodes = set()
-        for fd in os.listdir(f"/proc/{pid}/fd"):
-            with contextlib.suppress(OSError):
-                target = os.readlink(f"/proc/{pid}/fd/{fd}")
-                if target.startswith("socket:["):
-                    inodes.add(target[8:-1])
-        with open(f"/proc/{pid}/net/tcp", encoding="ascii") as table:
-            next(table)  # header
-            for row in table:
-                cols = row.split()
-                local, state, inode = cols[1], cols[3], cols[9]
-                if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port and inode in inodes:
-                    return True
-        return False
-    except (OSError, ValueError, IndexError, StopIteration):
-        return None
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
-    """Ask Linux to SIGTERM the broker if the process that started it dies (even by SIGKILL)."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
-
-
-def _tail(path: Path, lines: int) -> str:
-    try:
-        with path.open("r", encoding="utf-8", errors="replace") as f:
-            return "".join(deque(f, maxlen=lines)).rstrip()
-    except OSError:
-        return "(no log output)"
 
 
 class EmbeddedBroker:
@@ -265,7 +203,9 @@ class EmbeddedBroker:
         # retry a few times in that (rare) case.
         attempts = 3 if self._requested_port == 0 else 1
         for attempt in range(1, attempts + 1):
-            port = _reserve_check(self._requested_port)
+            port = free_port(self._requested_port)
+            if port is None:
+                raise _port_in_use_error(self._requested_port)
             try:
                 self._spawn(binary, port)
                 return self
@@ -303,7 +243,7 @@ class EmbeddedBroker:
             # A Ctrl-C in the terminal goes to the app, which stops the broker after it shut down
             # cleanly; if the app dies without stopping it, the kernel (Linux) or atexit does.
             start_new_session=True,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            preexec_fn=die_with_parent if sys.platform == "linux" else None,
         )
         atexit.register(self.stop)
         self._port = port
@@ -313,26 +253,26 @@ class EmbeddedBroker:
             if code is not None:
                 self._cleanup()
                 raise self._exited_error(port, code)
-            owns = _owns_listener(self._proc.pid, port)
-            if owns or (owns is None and _accepts(port, timeout=0.25)):
+            owns = owns_listener(self._proc.pid, port)
+            if owns or (owns is None and accepts(port, timeout=0.25)):
                 return
             if time.monotonic() >= deadline:
                 self.stop()
                 raise BrokerExitedError(
                     f"The embedded broker did not accept connections on {HOST}:{port} within "
                     f"{self.start_timeout:.1f}s. Last lines of {self._log_path}:\n"
-                    f"{_tail(self._log_path, 20)}"
+                    f"{tail(self._log_path, 20)}"
                 )
             time.sleep(0.01)  # poll interval while waiting for the port to open
 
     def _exited_error(self, port: int, code: int) -> EmbeddedBrokerError:
         assert self._log_path is not None
-        tail = _tail(self._log_path, 20)
-        if "address already in use" in tail.lower() or "addrinuse" in tail.lower():
+        output = tail(self._log_path, 20)
+        if "address already in use" in output.lower() or "addrinuse" in output.lower():
             return _port_in_use_error(port)
         return BrokerExitedError(
             f"The embedded broker exited early with code {code}. "
-            f"Last lines of its output ({self._log_path}):\n{tail}"
+            f"Last lines of its output ({self._log_path}):\n{output}"
         )
 
     def stop(self, timeout: float = 10.0) -> None:

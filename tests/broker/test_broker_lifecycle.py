@@ -95,7 +95,7 @@ def test_port_taken_after_check_is_read_from_broker_output(
     # Simulate losing the race between the free-port check and the broker's own bind:
     # the broker itself fails with AddrInUse and exits.
     port = listening_socket.getsockname()[1]
-    monkeypatch.setattr(embedded_mod, "_reserve_check", lambda _port: port)
+    monkeypatch.setattr(embedded_mod, "free_port", lambda _port: port)
     with pytest.raises(BrokerPortInUseError, match=f"Port {port}"):
         EmbeddedBroker(port=port).start()
 
