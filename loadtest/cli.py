@@ -36,14 +36,21 @@ def run_simulate(args: argparse.Namespace) -> int:
     typologies = tuple(t for t in args.typologies.split(",") if t)
     unknown = sorted(set(typologies) - set(CAMPAIGNS))
     if unknown:
-        print(f"simulate: unknown typologies {unknown}; known: {sorted(CAMPAIGNS)}",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"simulate: unknown typologies {unknown}; known: {sorted(CAMPAIGNS)}", file=sys.stderr
+        )
         return 2
     config = ScenarioConfig(
-        seed=args.seed, subscribers=args.subscribers, days=args.days, start=args.start,
-        campaigns_per_typology=args.campaigns, typologies=typologies,
-        intensity=args.intensity, evasion=args.evasion, label_rate=args.label_rate,
-    )  # fmt: skip
+        seed=args.seed,
+        subscribers=args.subscribers,
+        days=args.days,
+        start=args.start,
+        campaigns_per_typology=args.campaigns,
+        typologies=typologies,
+        intensity=args.intensity,
+        evasion=args.evasion,
+        label_rate=args.label_rate,
+    )
     wall0 = time.perf_counter()
     scenario = build_scenario(config)
     sink: Sink
@@ -53,8 +60,11 @@ def run_simulate(args: argparse.Namespace) -> int:
     else:
         from kafka import KafkaProducer
 
-        pacer = Pacer(args.rate, args.burst_factor, args.burst_every, args.burst_seconds) \
-            if args.rate > 0 else None  # fmt: skip
+        pacer = (
+            Pacer(args.rate, args.burst_factor, args.burst_every, args.burst_seconds)
+            if args.rate > 0
+            else None
+        )
         sink = KafkaSink(KafkaProducer(bootstrap_servers=args.broker, linger_ms=20), pacer)
         truth_path = Path(args.truth or "truth.json")
     bar = _progress(config.expected_events(), not args.no_progress)
@@ -70,8 +80,10 @@ def run_simulate(args: argparse.Namespace) -> int:
     scenario.truth.save(truth_path)
     wall = time.perf_counter() - wall0
     print(f"events: {n:,} ({', '.join(f'{t}={c:,}' for t, c in sorted(counts.items()))})")
-    print(f"subscribers: {scenario.truth.meta['subscribers']:,}; "
-          f"campaigns: {len(scenario.truth.campaigns)}; decoy groups: {len(scenario.truth.decoys)}")  # fmt: skip
+    print(
+        f"subscribers: {scenario.truth.meta['subscribers']:,}; "
+        f"campaigns: {len(scenario.truth.campaigns)}; decoy groups: {len(scenario.truth.decoys)}"
+    )
     print(f"wall time: {wall:.1f} s; rate: {n / wall:,.0f} events/s; truth: {truth_path}")
     return 0
 
@@ -96,15 +108,24 @@ def run_adapt(args: argparse.Namespace) -> int:
     if args.dataset == "paysim":
         from loadtest.adapters.paysim import adapt_paysim
 
-        truth = adapt_paysim(Path(args.input), out, start=args.start, currency=args.currency,
-                             limit=args.limit)  # fmt: skip
+        truth = adapt_paysim(
+            Path(args.input), out, start=args.start, currency=args.currency, limit=args.limit
+        )
     else:
         from loadtest.adapters.amlsim import adapt_amlsim
 
-        truth = adapt_amlsim(Path(args.input), out, start=args.start, currency=args.currency,
-                             step_hours=args.step_hours, limit=args.limit)  # fmt: skip
-    print(f"{args.dataset}: {truth.total_events:,} payment events, "
-          f"{len(truth.campaigns)} labelled campaigns -> {out}")  # fmt: skip
+        truth = adapt_amlsim(
+            Path(args.input),
+            out,
+            start=args.start,
+            currency=args.currency,
+            step_hours=args.step_hours,
+            limit=args.limit,
+        )
+    print(
+        f"{args.dataset}: {truth.total_events:,} payment events, "
+        f"{len(truth.campaigns)} labelled campaigns -> {out}"
+    )
     return 0
 
 
@@ -136,7 +157,7 @@ def add_simulate_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--burst-seconds", type=float, default=5.0, help="Kafka: burst length")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run_simulate)
-    return p  # fmt: skip
+    return p
 
 
 def add_evaluate_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -148,7 +169,7 @@ def add_evaluate_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--alerts", required=True, help="alerts JSONL (earlywarn replay --out)")
     p.add_argument("--out", default="report", help="report directory")
     p.set_defaults(func=run_evaluate)
-    return p  # fmt: skip
+    return p
 
 
 def add_adapt_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -164,7 +185,7 @@ def add_adapt_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--step-hours", type=float, default=24.0, help="AMLSim: hours per step")
     p.add_argument("--limit", type=int, default=None, help="read only the first N rows")
     p.set_defaults(func=run_adapt)
-    return p  # fmt: skip
+    return p
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -59,9 +59,16 @@ class Emitter:
         return self.seq
 
     def call(
-        self, t_ms: int, operator: str, caller: str, callee: str, answered: bool,
-        duration_s: float, imei: str | None = None, cell: str | None = None,
-    ) -> Emitted:  # fmt: skip
+        self,
+        t_ms: int,
+        operator: str,
+        caller: str,
+        callee: str,
+        answered: bool,
+        duration_s: float,
+        imei: str | None = None,
+        cell: str | None = None,
+    ) -> Emitted:
         """A ``telco.cdr`` record; ``imei``/``cell`` only when the caller is on-net."""
         seq = self._next()
         payload: dict[str, Any] = {
@@ -81,10 +88,18 @@ class Emitter:
         return (t_ms, self.rank, seq, TOPIC_CDR, payload)
 
     def sms(
-        self, t_ms: int, operator: str, sender: str, recipient: str, *,
-        url_domain: str | None = None, template_hash: str | None = None, segments: int = 1,
-        imei: str | None = None, cell: str | None = None,
-    ) -> Emitted:  # fmt: skip
+        self,
+        t_ms: int,
+        operator: str,
+        sender: str,
+        recipient: str,
+        *,
+        url_domain: str | None = None,
+        template_hash: str | None = None,
+        segments: int = 1,
+        imei: str | None = None,
+        cell: str | None = None,
+    ) -> Emitted:
         """A ``telco.sms`` record (metadata only; ``has_url`` follows ``url_domain``)."""
         seq = self._next()
         payload: dict[str, Any] = {
@@ -107,9 +122,14 @@ class Emitter:
         return (t_ms, self.rank, seq, TOPIC_SMS, payload)
 
     def payment(
-        self, t_ms: int, payer: Account, payee: Account, usd: float, rail: str | None = None,
+        self,
+        t_ms: int,
+        payer: Account,
+        payee: Account,
+        usd: float,
+        rail: str | None = None,
         status: str = "completed",
-    ) -> Emitted:  # fmt: skip
+    ) -> Emitted:
         """A ``payments.events`` record from ``payer`` to ``payee`` in the payer's currency."""
         seq = self._next()
         amount, currency = money(usd, payer.country)
@@ -133,9 +153,14 @@ class Emitter:
         return (t_ms, self.rank, seq, TOPIC_PAYMENTS, payload)
 
     def label(
-        self, t_ms: int, entity_type: str, entity_id: str, label: str, source: str,
+        self,
+        t_ms: int,
+        entity_type: str,
+        entity_id: str,
+        label: str,
+        source: str,
         typology: str | None,
-    ) -> Emitted:  # fmt: skip
+    ) -> Emitted:
         """An ``earlywarn.labels`` record reported at ``t_ms``."""
         seq = self._next()
         payload: dict[str, Any] = {

@@ -75,8 +75,15 @@ def load_alerts(path: Path) -> list[AlertRecord]:
         for line in f:
             if line.strip():
                 a = orjson.loads(line)
-                out.append(AlertRecord(a["entity_type"], a["entity_id"], a["typology"],
-                                       float(a.get("score", 0.0)), parse_ms(a["event_time"])))  # fmt: skip
+                out.append(
+                    AlertRecord(
+                        a["entity_type"],
+                        a["entity_id"],
+                        a["typology"],
+                        float(a.get("score", 0.0)),
+                        parse_ms(a["event_time"]),
+                    )
+                )
     return out
 
 

@@ -25,9 +25,14 @@ def _source(entity_type: str, entity_id: str, role: str, country: str) -> str:
 
 
 def campaign_labels(
-    campaign: Campaign, country: str, rng: random.Random, emitter: Emitter, end_ms: int,
-    report_rate: float = 0.6, median_delay_h: float = 36.0,
-) -> list[Emitted]:  # fmt: skip
+    campaign: Campaign,
+    country: str,
+    rng: random.Random,
+    emitter: Emitter,
+    end_ms: int,
+    report_rate: float = 0.6,
+    median_delay_h: float = 36.0,
+) -> list[Emitted]:
     """Labels for a share of the campaign's scam, mule and victim entities.
 
     Delays are lognormal around ``median_delay_h`` (2 h to 10 days) after the campaign
@@ -42,21 +47,29 @@ def campaign_labels(
         t = campaign.start_ms + int(min(max(delay_h * MS_HOUR, 2 * MS_HOUR), 10 * MS_DAY))
         if t <= end_ms:
             source = _source(ent.entity_type, ent.entity_id, ent.role, country)
-            out.append(emitter.label(t, ent.entity_type, ent.entity_id, label, source,
-                                     campaign.typology))  # fmt: skip
+            out.append(
+                emitter.label(t, ent.entity_type, ent.entity_id, label, source, campaign.typology)
+            )
     return out
 
 
 def decoy_labels(
-    decoys: list[Decoy], start_ms: int, end_ms: int, rng: random.Random, emitter: Emitter,
+    decoys: list[Decoy],
+    start_ms: int,
+    end_ms: int,
+    rng: random.Random,
+    emitter: Emitter,
     rate: float = 0.1,
-) -> list[Emitted]:  # fmt: skip
+) -> list[Emitted]:
     """``legit`` reports (allow-listing) for a small share of decoy entities."""
     out: list[Emitted] = []
     for decoy in decoys:
         for ent in decoy.entities:
             if rng.random() < rate:
                 t = start_ms + rng.randrange(max(1, end_ms - start_ms))
-                out.append(emitter.label(t, ent.entity_type, ent.entity_id, "legit",
-                                         "OPERATOR-ALLOWLIST", None))  # fmt: skip
+                out.append(
+                    emitter.label(
+                        t, ent.entity_type, ent.entity_id, "legit", "OPERATOR-ALLOWLIST", None
+                    )
+                )
     return sorted(out)

@@ -15,8 +15,13 @@ from loadtest.identifiers import IdFactory
 
 #: Registered migrant corridors: workers in the first country, family in the second.
 CORRIDORS: tuple[tuple[str, str], ...] = (
-    ("SG", "ID"), ("SG", "PH"), ("MY", "ID"), ("MY", "VN"), ("TH", "VN"), ("SG", "MY"),
-)  # fmt: skip
+    ("SG", "ID"),
+    ("SG", "PH"),
+    ("MY", "ID"),
+    ("MY", "VN"),
+    ("TH", "VN"),
+    ("SG", "MY"),
+)
 
 
 @dataclass(slots=True, frozen=True)
@@ -90,8 +95,9 @@ class Population:
     def entity_counts(self) -> dict[str, int]:
         """Number of distinct normal entities per contract entity type."""
         accounts = sum(len(s.accounts) for s in self.subscribers)
-        accounts += sum(len(v) for d in (self.merchants, self.billers, self.cash_agents)
-                        for v in d.values())  # fmt: skip
+        accounts += sum(
+            len(v) for d in (self.merchants, self.billers, self.cash_agents) for v in d.values()
+        )
         senders = sum(len(c.bulk_senders) for c in COUNTRIES.values())
         return {
             "msisdn": len(self.subscribers),
@@ -154,9 +160,16 @@ def build_population(size: int, rng: random.Random, ids: IdFactory, days: int) -
             msisdn = ids.msisdn(code)
             home = rng.randrange(len(cells[op]))
             own_cells = tuple(cells[op][(home + k * 7) % len(cells[op])] for k in range(3))
-            sub = Subscriber(len(subs), msisdn, code, op, ids.imei(), own_cells,
-                             _personal_accounts(ids, code, msisdn, rng),
-                             rng.lognormvariate(0.0, 0.7))  # fmt: skip
+            sub = Subscriber(
+                len(subs),
+                msisdn,
+                code,
+                op,
+                ids.imei(),
+                own_cells,
+                _personal_accounts(ids, code, msisdn, rng),
+                rng.lognormvariate(0.0, 0.7),
+            )
             position.append(len(members))
             members.append(sub.idx)
             subs.append(sub)
@@ -173,8 +186,9 @@ def build_population(size: int, rng: random.Random, ids: IdFactory, days: int) -
         pop.merchants[code] = _institution_accounts(ids, code, "M", max(10, n // 40), rng)
         pop.billers[code] = _institution_accounts(ids, code, "B", 6, rng)
         pop.cash_agents[code] = _institution_accounts(ids, code, "ATM", max(5, n // 500), rng)
-        staffed = [i for i in by_country[code] if any(
-            a.rail == "bank_transfer" for a in subs[i].accounts)]  # fmt: skip
+        staffed = [
+            i for i in by_country[code] if any(a.rail == "bank_transfer" for a in subs[i].accounts)
+        ]
         rng.shuffle(staffed)
         for start in range(0, len(staffed) // 3, 120):
             team = tuple(sorted(staffed[start : start + rng.randint(30, 120)]))

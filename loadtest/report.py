@@ -7,9 +7,9 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from loadtest.evaluate import Evaluation, RowMetrics  # noqa: E402
+from loadtest.evaluate import Evaluation, RowMetrics
 
 _HEADER = (
     "| typology | positives | precision | recall | F1 | campaigns detected | TTD median h "
@@ -60,8 +60,12 @@ def plot_scores(ev: Evaluation, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(8, 5))
     bins = [i / 20 for i in range(21)]
     ax.hist(ev.scores_scam, bins=bins, alpha=0.6, label=f"scam entities ({len(ev.scores_scam)})")
-    ax.hist(ev.scores_normal, bins=bins, alpha=0.6,
-            label=f"normal and decoy entities ({len(ev.scores_normal)})")  # fmt: skip
+    ax.hist(
+        ev.scores_normal,
+        bins=bins,
+        alpha=0.6,
+        label=f"normal and decoy entities ({len(ev.scores_normal)})",
+    )
     ax.set_xlabel("highest alert score of the entity")
     ax.set_ylabel("alerted entities")
     ax.legend()
@@ -75,16 +79,24 @@ def write_report(ev: Evaluation, out_dir: Path, title: str = "earlywarn evaluati
     out_dir.mkdir(parents=True, exist_ok=True)
     plot_recall(ev, out_dir / "recall_vs_time.png")
     plot_scores(ev, out_dir / "scores.png")
-    text = "\n".join([
-        f"# {title}", "",
-        f"Input events: {ev.total_events:,}. Entities: {ev.total_entities:,}.", "",
-        summary_table(ev), "",
-        "Precision excludes alerted scam entities of another typology (cross-typology hits).",
-        "TTD: simulated time from campaign start to the first matching alert on one of the",
-        "campaign's entities, over detected campaigns. Definitions: `loadtest/README.md`.", "",
-        "![recall vs time since campaign start](recall_vs_time.png)", "",
-        "![score distribution](scores.png)", "",
-    ])  # fmt: skip
+    text = "\n".join(
+        [
+            f"# {title}",
+            "",
+            f"Input events: {ev.total_events:,}. Entities: {ev.total_entities:,}.",
+            "",
+            summary_table(ev),
+            "",
+            "Precision excludes alerted scam entities of another typology (cross-typology hits).",
+            "TTD: simulated time from campaign start to the first matching alert on one of the",
+            "campaign's entities, over detected campaigns. Definitions: `loadtest/README.md`.",
+            "",
+            "![recall vs time since campaign start](recall_vs_time.png)",
+            "",
+            "![score distribution](scores.png)",
+            "",
+        ]
+    )
     path = out_dir / "report.md"
     path.write_text(text, encoding="utf-8")
     return path

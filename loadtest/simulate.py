@@ -25,9 +25,14 @@ from loadtest.truth import GroundTruth
 
 #: How long each campaign family stays active.
 DURATIONS_H: dict[str, float] = {
-    "wangiri": 8, "simbox": 48, "smishing": 12, "impersonation": 24, "mule": 36,
-    "pig_butchering": 60, "sim_swap": 8,
-}  # fmt: skip
+    "wangiri": 8,
+    "simbox": 48,
+    "smishing": 12,
+    "impersonation": 24,
+    "mule": 36,
+    "pig_butchering": 60,
+    "sim_swap": 8,
+}
 
 
 @dataclass(frozen=True)
@@ -51,8 +56,15 @@ class ScenarioConfig:
     def expected_events(self) -> int:
         """Rough number of normal events, for progress bars."""
         r = self.rates
-        per_day = (r.calls + r.p2p_sms + r.bulk_sms + r.p2p_pay * 1.3 + r.merchant_pay
-                   + r.bill_pay + r.cash_out) * 0.93  # fmt: skip
+        per_day = (
+            r.calls
+            + r.p2p_sms
+            + r.bulk_sms
+            + r.p2p_pay * 1.3
+            + r.merchant_pay
+            + r.bill_pay
+            + r.cash_out
+        ) * 0.93
         return int(self.subscribers * self.days * per_day)
 
 
@@ -82,8 +94,11 @@ def _specs(config: ScenarioConfig, start_ms: int, end_ms: int) -> list[CampaignS
             evasion = min(1.0, max(0.0, config.evasion + rng.uniform(-0.2, 0.2)))
             intensity = config.intensity * rng.uniform(0.7, 1.3)
             country = countries[(t_i + k * 2) % len(countries)]
-            specs.append(CampaignSpec(typology, start, duration, round(intensity, 3),
-                                      round(evasion, 3), country))  # fmt: skip
+            specs.append(
+                CampaignSpec(
+                    typology, start, duration, round(intensity, 3), round(evasion, 3), country
+                )
+            )
     return specs
 
 
@@ -100,14 +115,16 @@ def build_scenario(config: ScenarioConfig) -> Scenario:
     streams: list[Iterator[Emitted]] = []
     labels: list[Emitted] = []
     for i, spec in enumerate(_specs(config, start_ms, end_ms)):
-        ctx = Context(pop, ids, random.Random(f"{seed}/campaign/{i}"), Emitter(10 + i, f"c{i}-"),
-                      end_ms)  # fmt: skip
+        ctx = Context(
+            pop, ids, random.Random(f"{seed}/campaign/{i}"), Emitter(10 + i, f"c{i}-"), end_ms
+        )
         campaign, events = CAMPAIGNS[spec.typology](ctx, spec, f"c{i:03d}-{spec.typology}")
         campaign.params["country"] = spec.country
         truth.campaigns.append(campaign)
         streams.append(iter(events))
-        labels += campaign_labels(campaign, spec.country, label_rng, label_em, end_ms,
-                                  config.label_rate)  # fmt: skip
+        labels += campaign_labels(
+            campaign, spec.country, label_rng, label_em, end_ms, config.label_rate
+        )
     decoy_ctx = Context(pop, ids, random.Random(f"{seed}/decoys"), Emitter(2, "d-"), end_ms)
     centres, centre_events = call_centres(decoy_ctx, start_ms)
     truth.decoys = centres + registered_decoys(pop)
@@ -120,8 +137,12 @@ def build_scenario(config: ScenarioConfig) -> Scenario:
     counts["msisdn"] += sum(len(d.entities) for d in centres)
     truth.entity_counts = counts
     truth.meta = {
-        "seed": seed, "subscribers": len(pop.subscribers), "days": config.days,
-        "countries": sorted(COUNTRIES), "campaigns_per_typology": config.campaigns_per_typology,
-        "intensity": config.intensity, "evasion": config.evasion,
-    }  # fmt: skip
+        "seed": seed,
+        "subscribers": len(pop.subscribers),
+        "days": config.days,
+        "countries": sorted(COUNTRIES),
+        "campaigns_per_typology": config.campaigns_per_typology,
+        "intensity": config.intensity,
+        "evasion": config.evasion,
+    }
     return Scenario(config, truth, streams)

@@ -106,8 +106,12 @@ class Pacer:
 class KafkaSink:
     """Contract messages (without the ``topic`` field) keyed per the contract."""
 
-    def __init__(self, producer: Producer, pacer: Pacer | None = None,
-                 topic_names: dict[str, str] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        producer: Producer,
+        pacer: Pacer | None = None,
+        topic_names: dict[str, str] | None = None,
+    ) -> None:
         self.producer, self.pacer = producer, pacer
         self.names = topic_names or {}
 
@@ -121,8 +125,13 @@ class KafkaSink:
         self.producer.flush()
 
 
-def drain(events: Iterable[Emitted], sink: Sink, counts: dict[str, int],
-          progress: Callable[[int], None] | None = None, every: int = 20_000) -> int:  # fmt: skip
+def drain(
+    events: Iterable[Emitted],
+    sink: Sink,
+    counts: dict[str, int],
+    progress: Callable[[int], None] | None = None,
+    every: int = 20_000,
+) -> int:
     """Write every event to ``sink``, counting per topic; returns the number written."""
     n = 0
     for _, _, _, topic, payload in events:

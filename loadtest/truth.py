@@ -75,10 +75,13 @@ class Campaign:
     @classmethod
     def from_dict(cls, obj: dict[str, Any]) -> Campaign:
         return cls(
-            obj["campaign_id"], obj["typology"], parse_ms(obj["start_time"]),
-            parse_ms(obj["end_time"]), dict(obj.get("params", {})),
+            obj["campaign_id"],
+            obj["typology"],
+            parse_ms(obj["start_time"]),
+            parse_ms(obj["end_time"]),
+            dict(obj.get("params", {})),
             [TruthEntity.from_dict(e) for e in obj["entities"]],
-        )  # fmt: skip
+        )
 
 
 @dataclass(slots=True)

@@ -3,8 +3,8 @@
 AMLSim labels accounts, not transactions. Its laundering patterns (fan-in in the
 ``20K_fanin200`` sample) are mule networks. Patterns overlap, so campaigns are
 approximated: each flagged account joins the flagged account it pays most (its fan-in
-collector), one ``mule`` campaign per collector, every member in the ``mule`` role. Every transfer is
-a ``bank_transfer``; a step is a day unless told otherwise.
+collector), one ``mule`` campaign per collector, every member in the ``mule`` role.
+Every transfer is a ``bank_transfer``; a step is a day unless told otherwise.
 """
 
 from __future__ import annotations
@@ -20,10 +20,15 @@ from loadtest.truth import Campaign, GroundTruth
 
 
 def adapt_amlsim(
-    data_dir: Path, out_dir: Path, *, start: str = "2026-11-01T00:00:00Z",
-    step_hours: float = 24.0, currency: str = "USD", institution: str = "AMLSIM",
+    data_dir: Path,
+    out_dir: Path,
+    *,
+    start: str = "2026-11-01T00:00:00Z",
+    step_hours: float = 24.0,
+    currency: str = "USD",
+    institution: str = "AMLSIM",
     limit: int | None = None,
-) -> GroundTruth:  # fmt: skip
+) -> GroundTruth:
     """Convert ``data_dir/{nodes,transactions}.csv`` into ``out_dir/{events.jsonl,truth.json}``.
 
     Transactions are sorted by step and spread evenly over it. ``limit`` keeps only the
@@ -53,11 +58,16 @@ def adapt_amlsim(
     def payloads() -> Any:
         for (_, i, src, dst, value), t in zip(txs, times, strict=True):
             yield {
-                "event_id": f"amlsim-{i}", "event_time": iso_ms(t), "institution": institution,
-                "payer_account": f"AML-{src}", "payee_account": f"AML-{dst}",
-                "amount": round(value, 2), "currency": currency, "rail": "bank_transfer",
+                "event_id": f"amlsim-{i}",
+                "event_time": iso_ms(t),
+                "institution": institution,
+                "payer_account": f"AML-{src}",
+                "payee_account": f"AML-{dst}",
+                "amount": round(value, 2),
+                "currency": currency,
+                "rail": "bank_transfer",
                 "status": "completed",
-            }  # fmt: skip
+            }
 
     n = write_payments(payloads(), out_dir / "events.jsonl")
     present = {a for _, _, s, d, _ in txs for a in (s, d)}
@@ -67,8 +77,10 @@ def adapt_amlsim(
         if src in flagged and dst in flagged:
             targets[src][dst] += 1
     # One campaign per fan-in collector: a flagged account joins the collector it pays most.
-    hub = {a: min(targets[a].items(), key=lambda kv: (-kv[1], int(kv[0])))[0]
-           if targets.get(a) else a for a in flagged}  # fmt: skip
+    hub = {
+        a: min(targets[a].items(), key=lambda kv: (-kv[1], int(kv[0])))[0] if targets.get(a) else a
+        for a in flagged
+    }
     groups: dict[str, list[str]] = defaultdict(list)
     for a in flagged:
         groups[hub[a]].append(a)
@@ -87,7 +99,11 @@ def adapt_amlsim(
         truth.campaigns.append(camp)
     truth.entity_counts = {"account": len(present)}
     truth.event_counts = {"payments.events": n}
-    truth.meta = {"transactions": len(txs), "flagged_accounts": len(flagged),
-                  "currency": currency, "step_hours": step_hours}  # fmt: skip
+    truth.meta = {
+        "transactions": len(txs),
+        "flagged_accounts": len(flagged),
+        "currency": currency,
+        "step_hours": step_hours,
+    }
     truth.save(out_dir / "truth.json")
     return truth

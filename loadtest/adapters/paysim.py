@@ -57,16 +57,30 @@ def _read(path: Path, limit: int | None) -> tuple[list[_Row], int]:
             if amount <= 0 or rec["type"] not in RAILS:
                 skipped += 1
                 continue
-            rows.append(_Row(int(rec["step"]), i, rec["type"], amount, rec["nameOrig"],
-                             rec["nameDest"], float(rec["isFraud"]) >= 1))  # fmt: skip
+            rows.append(
+                _Row(
+                    int(rec["step"]),
+                    i,
+                    rec["type"],
+                    amount,
+                    rec["nameOrig"],
+                    rec["nameDest"],
+                    float(rec["isFraud"]) >= 1,
+                )
+            )
     rows.sort(key=lambda r: (r.step, r.row))
     return rows, skipped
 
 
 def adapt_paysim(
-    csv_path: Path, out_dir: Path, *, start: str = "2026-11-01T00:00:00Z",
-    currency: str = "USD", institution: str = "PAYSIM", limit: int | None = None,
-) -> GroundTruth:  # fmt: skip
+    csv_path: Path,
+    out_dir: Path,
+    *,
+    start: str = "2026-11-01T00:00:00Z",
+    currency: str = "USD",
+    institution: str = "PAYSIM",
+    limit: int | None = None,
+) -> GroundTruth:
     """Convert ``csv_path`` into ``out_dir/events.jsonl`` and ``out_dir/truth.json``.
 
     Rows are sorted by step (the sample is not in time order) and spread evenly over
@@ -88,11 +102,17 @@ def adapt_paysim(
         for r in rows:
             payer, payee = (r.dest, r.orig) if r.kind == "CASH_IN" else (r.orig, r.dest)
             yield {
-                "event_id": f"paysim-{r.row}", "event_time": iso_ms(times[r.row]),
-                "institution": institution, "payer_account": payer, "payee_account": payee,
-                "amount": round(r.amount, 2), "currency": currency, "rail": RAILS[r.kind],
-                "status": "completed", "paysim_type": r.kind,
-            }  # fmt: skip
+                "event_id": f"paysim-{r.row}",
+                "event_time": iso_ms(times[r.row]),
+                "institution": institution,
+                "payer_account": payer,
+                "payee_account": payee,
+                "amount": round(r.amount, 2),
+                "currency": currency,
+                "rail": RAILS[r.kind],
+                "status": "completed",
+                "paysim_type": r.kind,
+            }
 
     n = write_payments(payloads(), out_dir / "events.jsonl")
     groups: dict[tuple[int, float], list[_Row]] = defaultdict(list)
@@ -111,7 +131,12 @@ def adapt_paysim(
     accounts = {r.orig for r in rows} | {r.dest for r in rows}
     truth.entity_counts = {"account": len(accounts)}
     truth.event_counts = {"payments.events": n}
-    truth.meta = {"csv": csv_path.name, "rows": len(rows), "skipped_rows": skipped,
-                  "currency": currency, "step": "1 hour"}  # fmt: skip
+    truth.meta = {
+        "csv": csv_path.name,
+        "rows": len(rows),
+        "skipped_rows": skipped,
+        "currency": currency,
+        "step": "1 hour",
+    }
     truth.save(out_dir / "truth.json")
     return truth

@@ -82,8 +82,9 @@ CampaignFn = Callable[[Context, CampaignSpec, str], tuple[Campaign, list[Emitted
 def new_campaign(spec: CampaignSpec, campaign_id: str) -> Campaign:
     """The ground-truth record of ``spec`` with its parameters."""
     params = {"intensity": spec.intensity, "evasion": spec.evasion}
-    return Campaign(campaign_id, spec.typology, spec.start_ms, spec.start_ms + spec.duration_ms,
-                    params)  # fmt: skip
+    return Campaign(
+        campaign_id, spec.typology, spec.start_ms, spec.start_ms + spec.duration_ms, params
+    )
 
 
 def account_entity(campaign: Campaign, account: Account, role: str) -> None:

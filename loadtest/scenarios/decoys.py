@@ -67,7 +67,8 @@ def registered_decoys(pop: Population) -> list[Decoy]:
     for sub in pop.subscribers:
         if sub.family_abroad:
             acct = sub.accounts[0]
-            remit.entities.append(TruthEntity("account", acct.account_id, "decoy",
-                                              (("msisdn", sub.msisdn),)))  # fmt: skip
+            remit.entities.append(
+                TruthEntity("account", acct.account_id, "decoy", (("msisdn", sub.msisdn),))
+            )
     out.append(remit)
     return out

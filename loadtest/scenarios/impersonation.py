@@ -31,8 +31,9 @@ def impersonation(
             callers.append((ctx.ids.foreign_msisdn(rng.choice(sorted(FOREIGN))), None, None, None))
         else:
             sub = ctx.pop.pick(rng, spec.country)  # a SIM on the same network, in a farm
-            callers.append((ctx.ids.msisdn(spec.country), ctx.ids.imei(), sub.cells[0],
-                            sub.operator))  # fmt: skip
+            callers.append(
+                (ctx.ids.msisdn(spec.country), ctx.ids.imei(), sub.cells[0], sub.operator)
+            )
     for number, imei, _, _ in callers:
         camp.add("msisdn", number, "scammer", *((("imei", imei),) if imei else ()))
     mules = ctx.mules(spec.country, 3 + round(2 * spec.intensity), recruited=0.6)
@@ -50,8 +51,11 @@ def impersonation(
             continue
         answered = rng.random() < 0.35
         dur = call_duration(rng, 240.0, 0.7) if answered else 0.0
-        events.append(em.call(t, operator or target.operator, number, target.msisdn, answered,
-                              dur, imei, cell))  # fmt: skip
+        events.append(
+            em.call(
+                t, operator or target.operator, number, target.msisdn, answered, dur, imei, cell
+            )
+        )
         if not answered:
             continue
         seen.add(target.idx)
@@ -65,12 +69,28 @@ def impersonation(
             mule = rng.choice(mules)
             events.append(em.payment(pay, target.accounts[0], mule, usd, status="initiated"))
             if rng.random() < 0.5:  # the "officer" calls back while the money moves
-                events.append(em.call(pay + 60_000, operator or target.operator, number,
-                                      target.msisdn, True, call_duration(rng, 300.0, 0.5),
-                                      imei, cell))  # fmt: skip
+                events.append(
+                    em.call(
+                        pay + 60_000,
+                        operator or target.operator,
+                        number,
+                        target.msisdn,
+                        True,
+                        call_duration(rng, 300.0, 0.5),
+                        imei,
+                        cell,
+                    )
+                )
             agent = rng.choice(ctx.pop.cash_agents[spec.country])
-            events.append(em.payment(pay + rng.randrange(MS_HOUR // 2, 8 * MS_HOUR), mule,
-                                     agent, usd * 0.95, "cash_out"))  # fmt: skip
+            events.append(
+                em.payment(
+                    pay + rng.randrange(MS_HOUR // 2, 8 * MS_HOUR),
+                    mule,
+                    agent,
+                    usd * 0.95,
+                    "cash_out",
+                )
+            )
             pay += rng.randrange(5 * MS_MINUTE, 40 * MS_MINUTE)
             usd *= rng.uniform(1.1, 1.8)
     return camp, within(events, ctx.end_ms)

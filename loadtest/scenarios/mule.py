@@ -30,7 +30,7 @@ def mule(ctx: Context, spec: CampaignSpec, campaign_id: str) -> tuple[Campaign, 
     events: list[Emitted] = []
     victims: set[str] = set()
     for _ in range(round(25 * spec.intensity)):
-        sub, acct = ctx.pop.with_account(rng, spec.country)
+        _sub, acct = ctx.pop.with_account(rng, spec.country)
         if acct.account_id in victims:
             continue
         victims.add(acct.account_id)
@@ -40,16 +40,30 @@ def mule(ctx: Context, spec: CampaignSpec, campaign_id: str) -> tuple[Campaign, 
             usd = rng.lognormvariate(6.0, 0.9)
             collector = rng.choice(collectors)
             events.append(em.payment(t, acct, collector, usd))
-            events.extend(_fan_out(ctx, collector, layer, usd * rng.uniform(0.9, 0.98),
-                                   t + rng.randrange(*hold), cap, (crypto, *abroad)))  # fmt: skip
+            events.extend(
+                _fan_out(
+                    ctx,
+                    collector,
+                    layer,
+                    usd * rng.uniform(0.9, 0.98),
+                    t + rng.randrange(*hold),
+                    cap,
+                    (crypto, *abroad),
+                )
+            )
             t += rng.randrange(MS_HOUR, 12 * MS_HOUR)
     return camp, within(events, ctx.end_ms)
 
 
 def _fan_out(
-    ctx: Context, source: Account, layer: list[Account], usd: float, t: int, cap: float,
+    ctx: Context,
+    source: Account,
+    layer: list[Account],
+    usd: float,
+    t: int,
+    cap: float,
     exits: tuple[Account, ...],
-) -> list[Emitted]:  # fmt: skip
+) -> list[Emitted]:
     """Split ``usd`` from ``source`` over 2-4 layer accounts, each of which then exits."""
     rng, em = ctx.rng, ctx.emitter
     out: list[Emitted] = []

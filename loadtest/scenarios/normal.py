@@ -19,9 +19,31 @@ from loadtest.scenarios.base import call_duration, poisson, template_hash
 
 #: Relative activity by local hour (people sleep 01-05, peak late morning and evening).
 RHYTHM: tuple[float, ...] = (
-    0.25, 0.12, 0.06, 0.05, 0.08, 0.25, 0.6, 1.1, 1.5, 1.7, 1.7, 1.65,
-    1.6, 1.6, 1.65, 1.65, 1.6, 1.55, 1.6, 1.6, 1.4, 1.1, 0.75, 0.45,
-)  # fmt: skip
+    0.25,
+    0.12,
+    0.06,
+    0.05,
+    0.08,
+    0.25,
+    0.6,
+    1.1,
+    1.5,
+    1.7,
+    1.7,
+    1.65,
+    1.6,
+    1.6,
+    1.65,
+    1.65,
+    1.6,
+    1.55,
+    1.6,
+    1.6,
+    1.4,
+    1.1,
+    0.75,
+    0.45,
+)
 _RHYTHM_SUM = sum(RHYTHM)
 
 
@@ -54,15 +76,18 @@ class NormalTraffic:
         Per-subscriber daily rates.
     """
 
-    def __init__(self, pop: Population, rng: random.Random, emitter: Emitter,
-                 rates: Rates | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, pop: Population, rng: random.Random, emitter: Emitter, rates: Rates | None = None
+    ) -> None:
         self.pop, self.rng, self.em = pop, rng, emitter
         self.rates = rates or Rates()
         self.first_day = 0
         self.templates = {
             (s, kind): template_hash(f"{s}|{kind}")
-            for c in COUNTRIES.values() for s in c.bulk_senders for kind in ("otp", "ship", "promo")
-        }  # fmt: skip
+            for c in COUNTRIES.values()
+            for s in c.bulk_senders
+            for kind in ("otp", "ship", "promo")
+        }
         self.migrants = {
             code: [i for i in members if pop.subscribers[i].family_abroad]
             for code, members in pop.by_country.items()
@@ -101,8 +126,12 @@ class NormalTraffic:
                 self._p2p_sms(out, hour_ms + rng.randrange(MS_HOUR), code)
             for _ in range(poisson(rng, n * r.bulk_sms)):
                 self._bulk_sms(out, hour_ms + rng.randrange(MS_HOUR), code)
-            for kind, rate in (("p2p", r.p2p_pay), ("shop", r.merchant_pay),
-                               ("bill", r.bill_pay), ("cash", r.cash_out)):  # fmt: skip
+            for kind, rate in (
+                ("p2p", r.p2p_pay),
+                ("shop", r.merchant_pay),
+                ("bill", r.bill_pay),
+                ("cash", r.cash_out),
+            ):
                 for _ in range(poisson(rng, n * rate)):
                     self._payment(out, hour_ms + rng.randrange(MS_HOUR), code, kind)
             migrants = self.migrants[code]
@@ -124,18 +153,36 @@ class NormalTraffic:
         else:
             callee, p_answer = self.pop.pick(rng, code), 0.45
         answered = rng.random() < p_answer
-        out.append(self.em.call(t, caller.operator, caller.msisdn, callee.msisdn, answered,
-                                call_duration(rng) if answered else 0.0, caller.imei,
-                                caller.cells[0 if rng.random() < 0.6 else rng.randrange(3)]))  # fmt: skip
+        out.append(
+            self.em.call(
+                t,
+                caller.operator,
+                caller.msisdn,
+                callee.msisdn,
+                answered,
+                call_duration(rng) if answered else 0.0,
+                caller.imei,
+                caller.cells[0 if rng.random() < 0.6 else rng.randrange(3)],
+            )
+        )
 
     def _p2p_sms(self, out: list[Emitted], t: int, code: str) -> None:
         rng, sender = self.rng, self.pop.pick(self.rng, code)
         recipient = self.pop.contact(sender, rng)
         url = rng.choice(P2P_DOMAINS) if rng.random() < 0.04 else None
-        out.append(self.em.sms(t, sender.operator, sender.msisdn, recipient.msisdn,
-                               url_domain=url, template_hash=f"{rng.getrandbits(64):016x}",
-                               segments=1 if rng.random() < 0.85 else 2, imei=sender.imei,
-                               cell=sender.cells[0]))  # fmt: skip
+        out.append(
+            self.em.sms(
+                t,
+                sender.operator,
+                sender.msisdn,
+                recipient.msisdn,
+                url_domain=url,
+                template_hash=f"{rng.getrandbits(64):016x}",
+                segments=1 if rng.random() < 0.85 else 2,
+                imei=sender.imei,
+                cell=sender.cells[0],
+            )
+        )
 
     def _bulk_sms(self, out: list[Emitted], t: int, code: str) -> None:
         rng, spec = self.rng, COUNTRIES[code]
@@ -144,8 +191,16 @@ class NormalTraffic:
         # The first two senders are banks (OTPs), the others couriers, shops and telcos.
         kind = "otp" if which < 2 or u < 0.2 else "ship" if u < 0.85 else "promo"
         url = None if kind == "otp" else spec.shop_domain
-        out.append(self.em.sms(t, recipient.operator, sender, recipient.msisdn, url_domain=url,
-                               template_hash=self.templates[sender, kind]))  # fmt: skip
+        out.append(
+            self.em.sms(
+                t,
+                recipient.operator,
+                sender,
+                recipient.msisdn,
+                url_domain=url,
+                template_hash=self.templates[sender, kind],
+            )
+        )
 
     def _payment(self, out: list[Emitted], t: int, code: str, kind: str) -> None:
         rng, pop = self.rng, self.pop
@@ -166,8 +221,15 @@ class NormalTraffic:
             usd = float(rng.choice((20, 50, 100, 200)))
         if payer.rail == "bank_transfer" and kind == "p2p" and rng.random() < 0.3:
             bank = COUNTRIES[code].bulk_senders[0]
-            out.append(self.em.sms(t - rng.randrange(5_000, 60_000), payer_sub.operator, bank,
-                                   payer_sub.msisdn, template_hash=self.templates[bank, "otp"]))  # fmt: skip
+            out.append(
+                self.em.sms(
+                    t - rng.randrange(5_000, 60_000),
+                    payer_sub.operator,
+                    bank,
+                    payer_sub.msisdn,
+                    template_hash=self.templates[bank, "otp"],
+                )
+            )
         out.append(self.em.payment(t, payer, payee, usd, rail))
 
     def _remit(self, out: list[Emitted], t: int, idx: int) -> None:
@@ -175,8 +237,15 @@ class NormalTraffic:
         for member in worker.family_abroad:
             family: Subscriber = self.pop.subscribers[member]
             if family.accounts:
-                out.append(self.em.payment(t, worker.accounts[0], family.accounts[0],
-                                           self.rng.lognormvariate(5.0, 0.4), "mobile_money"))  # fmt: skip
+                out.append(
+                    self.em.payment(
+                        t,
+                        worker.accounts[0],
+                        family.accounts[0],
+                        self.rng.lognormvariate(5.0, 0.4),
+                        "mobile_money",
+                    )
+                )
                 t += self.rng.randrange(MS_MINUTE, 10 * MS_MINUTE)
 
     def _payroll(self, out: list[Emitted], hour_ms: int, code: str, day: int) -> None:

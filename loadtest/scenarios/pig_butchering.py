@@ -27,8 +27,11 @@ def pig_butchering(
     """
     rng, em, camp = ctx.rng, ctx.emitter, new_campaign(spec, campaign_id)
     foreign = rng.random() < 0.5
-    groomer = (ctx.ids.foreign_msisdn(rng.choice(sorted(FOREIGN))) if foreign
-               else ctx.ids.msisdn(spec.country))  # fmt: skip
+    groomer = (
+        ctx.ids.foreign_msisdn(rng.choice(sorted(FOREIGN)))
+        if foreign
+        else ctx.ids.msisdn(spec.country)
+    )
     groomer_imei = None if foreign else ctx.ids.imei()
     camp.add("msisdn", groomer, "scammer")
     deposits = [ctx.new_account(spec.country, "crypto") for _ in range(1 + round(2 * spec.evasion))]
@@ -48,19 +51,39 @@ def pig_butchering(
         operator = victim.operator
         while t < spec.start_ms + groom_ms:
             if rng.random() < 0.7:
-                events.append(em.sms(t, operator, groomer, victim.msisdn, template_hash=chat,
-                                     imei=groomer_imei))  # fmt: skip
+                events.append(
+                    em.sms(
+                        t, operator, groomer, victim.msisdn, template_hash=chat, imei=groomer_imei
+                    )
+                )
             else:
-                events.append(em.call(t, operator, groomer, victim.msisdn, True,
-                                      call_duration(rng, 600.0, 0.5), groomer_imei))  # fmt: skip
+                events.append(
+                    em.call(
+                        t,
+                        operator,
+                        groomer,
+                        victim.msisdn,
+                        True,
+                        call_duration(rng, 600.0, 0.5),
+                        groomer_imei,
+                    )
+                )
             t += rng.randrange(MS_HOUR, 8 * MS_HOUR)
         usd, growth = rng.uniform(50, 150), 2.0 - 0.7 * spec.evasion
         while t < spec.start_ms + spec.duration_ms:
-            events.append(em.payment(t, victim.accounts[0], rng.choice(deposits), usd,
-                                     "crypto_onramp"))  # fmt: skip
+            events.append(
+                em.payment(t, victim.accounts[0], rng.choice(deposits), usd, "crypto_onramp")
+            )
             if rng.random() < 0.3:  # a "profit" withdrawal to keep the victim hooked
-                events.append(em.payment(t + 30 * MS_MINUTE, deposits[0], victim.accounts[0],
-                                         usd * 0.1, "bank_transfer"))  # fmt: skip
+                events.append(
+                    em.payment(
+                        t + 30 * MS_MINUTE,
+                        deposits[0],
+                        victim.accounts[0],
+                        usd * 0.1,
+                        "bank_transfer",
+                    )
+                )
             usd *= growth * rng.uniform(0.8, 1.2)
             t += rng.randrange(6 * MS_HOUR, 20 * MS_HOUR)
     return camp, within(events, ctx.end_ms)

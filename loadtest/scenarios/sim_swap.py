@@ -41,13 +41,30 @@ def sim_swap(ctx: Context, spec: CampaignSpec, campaign_id: str) -> tuple[Campai
         cell = rng.choice(ctx.pop.cells[victim.operator])
         t = spec.start_ms + rng.randrange(max(1, spec.duration_ms // 2))
         contact = ctx.pop.contact(victim, rng)
-        events.append(em.call(t, victim.operator, victim.msisdn, contact.msisdn, True,
-                              call_duration(rng, 20.0, 0.5), imei, cell))  # fmt: skip
+        events.append(
+            em.call(
+                t,
+                victim.operator,
+                victim.msisdn,
+                contact.msisdn,
+                True,
+                call_duration(rng, 20.0, 0.5),
+                imei,
+                cell,
+            )
+        )
         t += rng.randrange(5 * MS_MINUTE, int((0.5 + 6 * spec.evasion) * MS_HOUR))
         bank = country.bulk_senders[0]
         for _ in range(rng.randint(1, 3)):
-            events.append(em.sms(t, victim.operator, bank, victim.msisdn,
-                                 template_hash=template_hash(f"{bank}|otp")))  # fmt: skip
+            events.append(
+                em.sms(
+                    t,
+                    victim.operator,
+                    bank,
+                    victim.msisdn,
+                    template_hash=template_hash(f"{bank}|otp"),
+                )
+            )
             t += rng.randrange(20_000, 120_000)
         total = rng.lognormvariate(7.3, 0.6)
         parts = 1 + round(3 * spec.evasion * rng.random())

@@ -55,13 +55,34 @@ def simbox(ctx: Context, spec: CampaignSpec, campaign_id: str) -> tuple[Campaign
         msisdn, imei, cells = rng.choice(sims)
         callee = ctx.pop.pick(rng, spec.country)
         answered = rng.random() < 0.6
-        events.append(em.call(t, operator, msisdn, callee.msisdn, answered,
-                              call_duration(rng, 110.0, 0.7), imei, rng.choice(cells)))  # fmt: skip
+        events.append(
+            em.call(
+                t,
+                operator,
+                msisdn,
+                callee.msisdn,
+                answered,
+                call_duration(rng, 110.0, 0.7),
+                imei,
+                rng.choice(cells),
+            )
+        )
         if rng.random() < 0.05 * spec.evasion:
             back = t + rng.randrange(MS_MINUTE, 30 * MS_MINUTE)
-            events.append(em.call(back, callee.operator, callee.msisdn, msisdn, True,
-                                  call_duration(rng), callee.imei, callee.cells[0]))  # fmt: skip
+            events.append(
+                em.call(
+                    back,
+                    callee.operator,
+                    callee.msisdn,
+                    msisdn,
+                    True,
+                    call_duration(rng),
+                    callee.imei,
+                    callee.cells[0],
+                )
+            )
         if rng.random() < 0.02 * spec.evasion:
-            events.append(em.sms(t + 5000, operator, msisdn, callee.msisdn, imei=imei,
-                                 cell=cells[0]))  # fmt: skip
+            events.append(
+                em.sms(t + 5000, operator, msisdn, callee.msisdn, imei=imei, cell=cells[0])
+            )
     return camp, within(events, ctx.end_ms)

@@ -42,8 +42,10 @@ def smishing(ctx: Context, spec: CampaignSpec, campaign_id: str) -> tuple[Campai
             senders.append((msisdn, imei, cell, operator))
             camp.add("msisdn", msisdn, "scammer")
             camp.add("imei", imei, "scammer")
-    domains = [f"{brand.lower()}-{rng.choice(_WORDS)}{rng.randrange(10, 99)}.{rng.choice(_TLDS)}"
-               for _ in range(1 + round(3 * spec.evasion))]  # fmt: skip
+    domains = [
+        f"{brand.lower()}-{rng.choice(_WORDS)}{rng.randrange(10, 99)}.{rng.choice(_TLDS)}"
+        for _ in range(1 + round(3 * spec.evasion))
+    ]
     for domain in dict.fromkeys(domains):
         camp.add("url_domain", domain, "scammer")
     templates = [template_hash(f"{campaign_id}/{i}") for i in range(1 + round(4 * spec.evasion))]
@@ -56,19 +58,37 @@ def smishing(ctx: Context, spec: CampaignSpec, campaign_id: str) -> tuple[Campai
         t = spec.start_ms + rng.randrange(spec.duration_ms)
         sender, sender_imei, sender_cell, operator = rng.choice(senders)
         target = ctx.pop.pick(rng, spec.country)
-        events.append(em.sms(t, operator or target.operator, sender, target.msisdn,
-                             url_domain=rng.choice(domains), template_hash=rng.choice(templates),
-                             segments=2, imei=sender_imei, cell=sender_cell))  # fmt: skip
+        events.append(
+            em.sms(
+                t,
+                operator or target.operator,
+                sender,
+                target.msisdn,
+                url_domain=rng.choice(domains),
+                template_hash=rng.choice(templates),
+                segments=2,
+                imei=sender_imei,
+                cell=sender_cell,
+            )
+        )
         if rng.random() < 0.004 and target.accounts and target.idx not in victims:
             victims.add(target.idx)
             account_entity(camp, target.accounts[0], "victim")
             pay = t + rng.randrange(5 * MS_MINUTE, 90 * MS_MINUTE)
             mule = rng.choice(mules)
             for _ in range(rng.randint(1, 2)):
-                events.append(em.payment(pay, target.accounts[0], mule,
-                                         rng.lognormvariate(5.7, 0.8)))  # fmt: skip
+                events.append(
+                    em.payment(pay, target.accounts[0], mule, rng.lognormvariate(5.7, 0.8))
+                )
                 agent = rng.choice(ctx.pop.cash_agents[spec.country])
-                events.append(em.payment(pay + rng.randrange(MS_HOUR, 6 * MS_HOUR), mule, agent,
-                                         rng.lognormvariate(5.5, 0.6), "cash_out"))  # fmt: skip
+                events.append(
+                    em.payment(
+                        pay + rng.randrange(MS_HOUR, 6 * MS_HOUR),
+                        mule,
+                        agent,
+                        rng.lognormvariate(5.5, 0.6),
+                        "cash_out",
+                    )
+                )
                 pay += rng.randrange(3 * MS_MINUTE, 30 * MS_MINUTE)
     return camp, within(events, ctx.end_ms)

@@ -16,8 +16,10 @@ def wangiri(ctx: Context, spec: CampaignSpec, campaign_id: str) -> tuple[Campaig
     """
     rng, em, camp = ctx.rng, ctx.emitter, new_campaign(spec, campaign_id)
     origin = rng.choice(sorted(FOREIGN))
-    numbers = [ctx.ids.foreign_msisdn(origin)
-               for _ in range(max(1, round(3 * spec.intensity * (1 + 4 * spec.evasion))))]  # fmt: skip
+    numbers = [
+        ctx.ids.foreign_msisdn(origin)
+        for _ in range(max(1, round(3 * spec.intensity * (1 + 4 * spec.evasion))))
+    ]
     for n in numbers:
         camp.add("msisdn", n, "scammer")
     events: list[Emitted] = []
@@ -39,9 +41,18 @@ def wangiri(ctx: Context, spec: CampaignSpec, campaign_id: str) -> tuple[Campaig
             if rng.random() < 0.03 and target.msisdn not in callers_back:
                 callers_back.add(target.msisdn)
                 back = t + rng.randrange(2 * MS_MINUTE, 6 * MS_HOUR)
-                events.append(em.call(back, target.operator, target.msisdn, number, True,
-                                      call_duration(rng, 90.0, 0.6), target.imei,
-                                      target.cells[0]))  # fmt: skip
+                events.append(
+                    em.call(
+                        back,
+                        target.operator,
+                        target.msisdn,
+                        number,
+                        True,
+                        call_duration(rng, 90.0, 0.6),
+                        target.imei,
+                        target.cells[0],
+                    )
+                )
     for msisdn in sorted(callers_back):
         camp.add("msisdn", msisdn, "target")
     return camp, within(events, ctx.end_ms)

@@ -11,8 +11,7 @@ from loadtest.simulate import ScenarioConfig, build_scenario
 from loadtest.sink import FileSink, drain
 from loadtest.truth import GroundTruth
 
-SMALL = ScenarioConfig(seed=11, subscribers=1500, days=1.0, campaigns_per_typology=1,
-                       intensity=0.5)  # fmt: skip
+SMALL = ScenarioConfig(seed=11, subscribers=1500, days=1.0, campaigns_per_typology=1, intensity=0.5)
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 
 

@@ -71,8 +71,19 @@ def test_amlsim(tmp_path: Path) -> None:
 
 def test_adapt_cli(tmp_path: Path) -> None:
     csv_path = data_dir("paysim_sample") / "paysim_sample.csv"
-    code = main(["adapt", "paysim", str(csv_path), "--out", str(tmp_path), "--limit", "200",
-                 "--currency", "PHP"])  # fmt: skip
+    code = main(
+        [
+            "adapt",
+            "paysim",
+            str(csv_path),
+            "--out",
+            str(tmp_path),
+            "--limit",
+            "200",
+            "--currency",
+            "PHP",
+        ]
+    )
     assert code == 0
     first = orjson.loads((tmp_path / "events.jsonl").read_bytes().splitlines()[0])
     assert first["currency"] == "PHP" and first["topic"] == "payments.events"

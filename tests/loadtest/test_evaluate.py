@@ -27,14 +27,20 @@ def _truth() -> GroundTruth:
     wan.add("msisdn", "W1", "scammer")
     wan.add("msisdn", "W2", "scammer")
     decoy = Decoy("D", "call_centre", [TruthEntity("msisdn", "CC1", "decoy")])
-    return GroundTruth("test", T0, T0 + 72 * MS_HOUR, [imp, wan], [decoy],
-                       entity_counts={"msisdn": 1000},
-                       event_counts={"telco.cdr": 500_000, "payments.events": 500_000,
-                                     "earlywarn.labels": 10})  # fmt: skip
+    return GroundTruth(
+        "test",
+        T0,
+        T0 + 72 * MS_HOUR,
+        [imp, wan],
+        [decoy],
+        entity_counts={"msisdn": 1000},
+        event_counts={"telco.cdr": 500_000, "payments.events": 500_000, "earlywarn.labels": 10},
+    )
 
 
-def _alert(entity_type: str, entity_id: str, typology: str, hours: float, score: float = 0.9
-           ) -> AlertRecord:  # fmt: skip
+def _alert(
+    entity_type: str, entity_id: str, typology: str, hours: float, score: float = 0.9
+) -> AlertRecord:
     return AlertRecord(entity_type, entity_id, typology, score, T0 + int(hours * MS_HOUR))
 
 
@@ -120,12 +126,35 @@ def test_report_and_cli(tmp_path: Path) -> None:
     _truth().save(truth_path)
     with alerts_path.open("wb") as f:
         for a in ALERTS:
-            f.write(orjson.dumps({"alert_id": "x", "created_time": iso_ms(a.event_ms),
-                                  "event_time": iso_ms(a.event_ms), "entity_type": a.entity_type,
-                                  "entity_id": a.entity_id, "typology": a.typology,
-                                  "severity": "high", "score": a.score}) + b"\n")  # fmt: skip
-    assert main(["evaluate", "--truth", str(truth_path), "--alerts", str(alerts_path),
-                 "--out", str(tmp_path / "rep")]) == 0  # fmt: skip
+            f.write(
+                orjson.dumps(
+                    {
+                        "alert_id": "x",
+                        "created_time": iso_ms(a.event_ms),
+                        "event_time": iso_ms(a.event_ms),
+                        "entity_type": a.entity_type,
+                        "entity_id": a.entity_id,
+                        "typology": a.typology,
+                        "severity": "high",
+                        "score": a.score,
+                    }
+                )
+                + b"\n"
+            )
+    assert (
+        main(
+            [
+                "evaluate",
+                "--truth",
+                str(truth_path),
+                "--alerts",
+                str(alerts_path),
+                "--out",
+                str(tmp_path / "rep"),
+            ]
+        )
+        == 0
+    )
     report = (tmp_path / "rep" / "report.md").read_text()
     assert "| wangiri | 2 | 0.500 | 0.500 | 0.500 | 1/1 | 0.50 |" in report
     for png in ("recall_vs_time.png", "scores.png"):

@@ -45,8 +45,14 @@ def test_pacer_holds_rate_and_bursts() -> None:
         slept.append(s)
         now[0] += s
 
-    pacer = Pacer(100.0, burst_factor=4.0, burst_every=10.0, burst_seconds=2.0,
-                  clock=lambda: now[0], sleep=sleep)  # fmt: skip
+    pacer = Pacer(
+        100.0,
+        burst_factor=4.0,
+        burst_every=10.0,
+        burst_seconds=2.0,
+        clock=lambda: now[0],
+        sleep=sleep,
+    )
     for _ in range(2000):
         pacer.wait()
     # 2 s of burst at 400/s (800 events), 8 s at 100/s (800), then 400 more in 1 s of burst.
