@@ -15,7 +15,6 @@ from typing import Any
 
 import faust
 import orjson
-from prometheus_client import CONTENT_TYPE_LATEST
 
 from earlywarn.alerts.pseudonymise import Pseudonymiser, load_keys
 from earlywarn.alerts.route import Router
@@ -26,6 +25,7 @@ from earlywarn.settings import Settings
 
 log = logging.getLogger(__name__)
 
+METRICS_CONTENT_TYPE = "text/plain; version=0.0.4"
 TABLES = ("callers", "senders", "debits", "credits")
 
 
@@ -111,8 +111,17 @@ class Worker:
         for kind in ("cdr", "sms", "payments"):
             app.agent(self.inputs[kind], name=f"earlywarn.{kind}")(self._input_agent)
         app.agent(self.by_payee, name="earlywarn.credits")(self._credit_agent)
-        app.page("/metrics")(self._metrics_page)
-        app.page("/tables")(self._tables_page)
+        metrics = self.metrics
+
+        async def metrics_page(web: Any, request: Any) -> Any:
+            # aiohttp refuses a charset in content_type; UTF-8 is the exposition default.
+            return web.bytes(metrics.render(), content_type=METRICS_CONTENT_TYPE)
+
+        async def tables_page(web: Any, request: Any) -> Any:
+            return web.json(self.table_digests())
+
+        app.page("/metrics")(metrics_page)
+        app.page("/tables")(tables_page)
         app.timer(interval=5.0)(self._update_lag)
 
     async def _input_agent(self, stream: Any) -> AsyncIterator[None]:
@@ -161,9 +170,6 @@ class Worker:
             )
         return topic
 
-    async def _metrics_page(self, web: Any, request: Any) -> Any:
-        return web.bytes(self.metrics.render(), content_type=CONTENT_TYPE_LATEST)
-
     def table_digests(self) -> dict[str, dict[str, Any]]:
         """Key count and a SHA-256 digest of every local table (no keys or values exposed).
 
@@ -178,9 +184,6 @@ class Worker:
                 digest.update(key.encode() + b"\0" + value + b"\0")
             out[name] = {"keys": len(items), "digest": digest.hexdigest()}
         return out
-
-    async def _tables_page(self, web: Any, request: Any) -> Any:
-        return web.json(self.table_digests())
 
     async def _update_lag(self) -> None:
         consumer = self.app.consumer

@@ -6,7 +6,6 @@ import base64
 import io
 import json
 import time
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ import pytest
 
 from earlywarn.alerts import load_keys
 from earlywarn.broker import EmbeddedBroker
+from earlywarn.contract import severity_rank
 from earlywarn.replay import Replay
 from earlywarn.sample import MALFORMED, MULE_ACCOUNT, WANGIRI_CALLER, sample_events
 from earlywarn.settings import Topics
@@ -57,6 +57,16 @@ def replay_reference(
     return [json.loads(line) for line in out.getvalue().splitlines()], reg_dir
 
 
+def final(alerts: list[dict[str, Any]]) -> dict[str, tuple[str, str, str]]:
+    """alert_id -> (typology, entity_id, highest severity) over an alert's updates."""
+    out: dict[str, tuple[str, str, str]] = {}
+    for a in alerts:
+        prev = out.get(a["alert_id"])
+        if prev is None or severity_rank(a["severity"]) > severity_rank(prev[2]):
+            out[a["alert_id"]] = (a["typology"], a["entity_id"], a["severity"])
+    return out
+
+
 def raw_identifiers(events: list[dict[str, Any]]) -> set[str]:
     fields = ("caller", "callee", "sender", "recipient", "payer_account", "payee_account",
               "payer_msisdn", "payee_msisdn", "event_id", "caller_imei", "cell_id")  # fmt: skip
@@ -93,7 +103,7 @@ def test_stream_raises_the_same_alerts_as_replay_and_dead_letters_bad_input(
     payments = sum(1 for e in events if e["topic"] == TOPICS.payments)
     wait_for(processed(worker, len(events) + len(MALFORMED), payments), 120, "all events scored")
     raised = worker.metric("earlywarn_alerts_total")
-    assert raised == len(expected)
+    assert raised >= len(final(expected))
 
     regulator_topics = sorted(TOPICS.regulator(cc) for cc in load_keys(keys_file).countries)
     reader = TopicReader(
@@ -111,15 +121,17 @@ def test_stream_raises_the_same_alerts_as_replay_and_dead_letters_bad_input(
     for topic, value in records:
         by_topic.setdefault(topic, []).append(value)
 
-    # Operator alerts: exactly the replay's, by id and typology.
+    # Operator alerts: the replay's, by id, typology, entity and final severity. How many
+    # escalation updates (same alert_id, rising severity) lead there depends on when the
+    # re-keyed payee side of a payment arrives, so only the final state is compared.
     operators = by_topic[TOPICS.alerts_operators]
-    assert sorted(a["alert_id"] for a in operators) == sorted(a["alert_id"] for a in expected)
-    assert Counter(a["typology"] for a in operators) == Counter(a["typology"] for a in expected)
+    assert len(operators) == raised  # nothing lost between the worker and the topic
+    assert final(operators) == final(expected)
 
     # Regulator copies: the same pseudonymised ids per jurisdiction, and no raw identifier.
     for path in reg_dir.glob("*.jsonl"):
-        want = sorted(json.loads(line)["alert_id"] for line in path.read_text().splitlines())
-        got = sorted(a["alert_id"] for a in by_topic.get(path.stem, []))
+        want = {json.loads(line)["alert_id"] for line in path.read_text().splitlines()}
+        got = {a["alert_id"] for a in by_topic.get(path.stem, [])}
         assert got == want, path.stem
     raws = raw_identifiers(events)
     regulator_msgs = [
