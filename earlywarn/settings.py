@@ -51,8 +51,10 @@ class Settings:
     broker
         ``kafka://host:port[;host:port]``. Env ``EARLYWARN_BROKER``.
     embedded
-        The broker is the embedded Tansu broker: turns on its client-side workarounds
-        (short group session timeout, exact changelog recovery). Never set it for real Kafka.
+        Whether the broker is the embedded Tansu broker, which turns on its client-side
+        workarounds (short group session timeout, exact changelog recovery). ``None``
+        (default) asks the broker: Tansu reports a ``tansu`` cluster id. Real Kafka never
+        gets the workarounds.
     app_id
         Consumer group and Faust application id.
     partitions
@@ -67,7 +69,7 @@ class Settings:
     """
 
     broker: str = DEFAULT_BROKER
-    embedded: bool = False
+    embedded: bool | None = None
     app_id: str = "earlywarn"
     partitions: int = 4
     data_dir: Path = Path("var/earlywarn")
