@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import logging
 import os
 import signal
 import sys
@@ -198,11 +197,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(
-        level=os.environ.get("EARLYWARN_LOGLEVEL", "WARNING").upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    from earlywarn.logs import FORMATS, setup_logging
+
+    parser = build_parser()
+    parser.add_argument(
+        "--log-format",
+        choices=FORMATS,
+        default=None,
+        help="log lines as text or one JSON object each (env EARLYWARN_LOG_FORMAT; default text)",
     )
-    args = build_parser().parse_args(argv)
+    args = parser.parse_args(argv)
+    try:
+        setup_logging(args.log_format)
+    except ValueError as err:  # a bad EARLYWARN_LOG_FORMAT
+        parser.error(str(err))
     try:
         return int(args.func(args))
     except KeyboardInterrupt:

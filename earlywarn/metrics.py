@@ -11,6 +11,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 LATENCY_BUCKETS = (
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
 )  # fmt: skip
+#: Detector and model scores are in [0, 1]; alerts start at a detector's threshold.
+SCORE_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1.0)
 
 
 class Metrics:
@@ -79,6 +81,34 @@ class Metrics:
             "earlywarn_processing_errors",
             "Events whose processing raised; each is dead-lettered, the worker goes on.",
             ["topic"],
+            registry=r,
+        )
+
+        # -- model health: fed by the scoring core (earlywarn.scoring / learning) -------
+        # Declared here so dashboards and alert rules can rely on the names; until the
+        # scoring core observes them they export no samples.
+        self.drift_events = Counter(
+            "earlywarn_drift_events",
+            "Concept-drift detections of the online models, by channel (cdr, sms, payments).",
+            ["channel"],
+            registry=r,
+        )
+        self.scores = Histogram(
+            "earlywarn_score",
+            "Scores of every detector/model finding (0..1), by typology.",
+            ["typology"],
+            buckets=SCORE_BUCKETS,
+            registry=r,
+        )
+        # -- worker health: set by the worker's web pages at scrape time ----------------
+        self.worker_ready = Gauge(
+            "earlywarn_worker_ready",
+            "1 when partitions are assigned and table recovery is done (as /readyz), else 0.",
+            registry=r,
+        )
+        self.assigned_partitions = Gauge(
+            "earlywarn_worker_assigned_partitions",
+            "Input partitions assigned to this worker (changelog and leader topics excluded).",
             registry=r,
         )
 

@@ -22,6 +22,7 @@ from earlywarn.metrics import Metrics
 from earlywarn.pipeline import Outcome, Pipeline, Stores
 from earlywarn.scoring import Engine
 from earlywarn.settings import Settings
+from earlywarn.stream.web import register_pages
 
 log = logging.getLogger(__name__)
 
@@ -111,17 +112,7 @@ class Worker:
         for kind in ("cdr", "sms", "payments"):
             app.agent(self.inputs[kind], name=f"earlywarn.{kind}")(self._input_agent)
         app.agent(self.by_payee, name="earlywarn.credits")(self._credit_agent)
-        metrics = self.metrics
-
-        async def metrics_page(web: Any, request: Any) -> Any:
-            # aiohttp refuses a charset in content_type; UTF-8 is the exposition default.
-            return web.bytes(metrics.render(), content_type=METRICS_CONTENT_TYPE)
-
-        async def tables_page(web: Any, request: Any) -> Any:
-            return web.json(self.table_digests())
-
-        app.page("/metrics")(metrics_page)
-        app.page("/tables")(tables_page)
+        register_pages(self)  # /metrics, /tables, /healthz, /readyz
         app.timer(interval=5.0)(self._update_lag)
 
     async def _input_agent(self, stream: Any) -> AsyncIterator[None]:
