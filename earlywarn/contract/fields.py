@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 import phonenumbers
+from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata
 
 from earlywarn.contract.reasons import ContractError, Reason
 
@@ -46,32 +47,72 @@ def parse_json(raw: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES) -> dict[str, A
     return obj
 
 
-@lru_cache(maxsize=262_144)
+def _single_region(digits: str) -> tuple[str, str] | None:
+    """(region, national number) when the calling code belongs to one region only."""
+    for n in (1, 2, 3):
+        regions = COUNTRY_CODE_TO_REGION_CODE.get(int(digits[:n]))
+        if regions:
+            if len(regions) == 1 and regions[0] in _COUNTRIES:
+                return regions[0], digits[n:]
+            return None
+    return None
+
+
+@lru_cache(maxsize=65_536)
+def _parsed_info(number: str) -> tuple[bool, str | None]:
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return False, None
+    region = phonenumbers.region_code_for_number(parsed)
+    return bool(phonenumbers.is_possible_number(parsed)), (region if region in _COUNTRIES else None)
+
+
+def phone_info(number: str) -> tuple[bool, str | None]:
+    """(possible, country) of an E.164 string, from libphonenumber's metadata.
+
+    Calling codes used by one region only (most of Asia) are answered from the library's
+    possible-length metadata in about a microsecond; shared codes (+1, +7, +44 ...) and
+    non-geographic ones go through a full (cached) parse. The two paths agree (tested).
+
+    >>> phone_info("+66812345678")
+    (True, 'TH')
+    >>> phone_info("+6681234")
+    (False, 'TH')
+    """
+    if _E164.fullmatch(number) is None:
+        return False, None
+    fast = _single_region(number[1:])
+    if fast is None:
+        return _parsed_info(number)
+    region, national = fast
+    prefix, lengths = _region_rules(region)
+    if prefix is not None and prefix.match(national):
+        return _parsed_info(number)  # libphonenumber strips a national prefix here
+    return len(national) in lengths, region
+
+
+@lru_cache(maxsize=512)
+def _region_rules(region: str) -> tuple[re.Pattern[str] | None, frozenset[int]]:
+    md = PhoneMetadata.metadata_for_region(region)
+    desc = md.general_desc
+    prefix = md.national_prefix_for_parsing or md.national_prefix
+    lengths = frozenset(desc.possible_length) | frozenset(desc.possible_length_local_only)
+    return (re.compile(prefix) if prefix else None), lengths
+
+
 def country_of(number: str) -> str | None:
     """ISO 3166 country of an E.164 number, or ``None`` for non-geographic numbers.
 
     >>> country_of("+60123456789")
     'MY'
     """
-    try:
-        parsed = phonenumbers.parse(number, None)
-    except phonenumbers.NumberParseException:
-        return None
-    region = phonenumbers.region_code_for_number(parsed)
-    return region if region in _COUNTRIES else None
-
-
-@lru_cache(maxsize=262_144)
-def _possible_number(number: str) -> bool:
-    try:
-        return bool(phonenumbers.is_possible_number(phonenumbers.parse(number, None)))
-    except phonenumbers.NumberParseException:
-        return False
+    return phone_info(number)[1]
 
 
 def is_e164(value: str) -> bool:
     """Whether ``value`` is a possible E.164 number (``+`` and 7 to 15 digits)."""
-    return _E164.fullmatch(value) is not None and _possible_number(value)
+    return phone_info(value)[0]
 
 
 class Fields:
