@@ -86,18 +86,22 @@ def phone_info(number: str) -> tuple[bool, str | None]:
     if fast is None:
         return _parsed_info(number)
     region, national = fast
-    prefix, lengths = _region_rules(region)
-    if prefix is not None and prefix.match(national):
+    rules = _region_rules(region)
+    if rules is None or (rules[0] is not None and rules[0].match(national)):
         return _parsed_info(number)  # libphonenumber strips a national prefix here
-    return len(national) in lengths, region
+    return len(national) in rules[1], region
 
 
 @lru_cache(maxsize=512)
-def _region_rules(region: str) -> tuple[re.Pattern[str] | None, frozenset[int]]:
+def _region_rules(region: str) -> tuple[re.Pattern[str] | None, frozenset[int]] | None:
     md = PhoneMetadata.metadata_for_region(region)
-    desc = md.general_desc
+    desc = md.general_desc if md is not None else None
+    if md is None or desc is None:
+        return None
     prefix = md.national_prefix_for_parsing or md.national_prefix
-    lengths = frozenset(desc.possible_length) | frozenset(desc.possible_length_local_only)
+    lengths = frozenset(desc.possible_length or ()) | frozenset(
+        desc.possible_length_local_only or ()
+    )
     return (re.compile(prefix) if prefix else None), lengths
 
 
