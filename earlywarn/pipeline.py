@@ -20,12 +20,21 @@ from earlywarn.alerts.build import build_alert
 from earlywarn.alerts.route import Routed, Router
 from earlywarn.contract.alert import Alert, dead_letter
 from earlywarn.contract.decode import decode
-from earlywarn.contract.events import CallEvent, Event, PaymentEvent, SmsEvent
+from earlywarn.contract.events import (
+    CallEvent,
+    Event,
+    IntelEvent,
+    LabelEvent,
+    PaymentEvent,
+    SmsEvent,
+)
 from earlywarn.contract.reasons import ContractError, Reason
 from earlywarn.detectors.base import Detection
-from earlywarn.features import CallerState, CreditState, DebitState, SenderState
+from earlywarn.features import CallerState, CreditState, DebitState, SenderState, key_id
+from earlywarn.features.linked import DomainState, HotspotState, ImeiState, SubscriberState
+from earlywarn.features.state import EntityState
 from earlywarn.metrics import Metrics
-from earlywarn.scoring import Engine
+from earlywarn.scoring import Engine, Forward
 from earlywarn.settings import Topics
 
 log = logging.getLogger(__name__)
@@ -46,14 +55,46 @@ class _State(Protocol):
 S = TypeVar("S")
 
 
+#: Internal (re-keyed) topic of each forward kind; the stream creates them with the
+#: input topics' partition count. ``payee`` is the existing by-payee topic.
+INTERNAL_TOPICS: dict[str, str] = {
+    "payee": "earlywarn.payments.by-payee",
+    "imei": "earlywarn.internal.by-imei",
+    "domain": "earlywarn.internal.by-domain",
+    "msisdn": "earlywarn.internal.by-msisdn",
+    "hotspot": "earlywarn.internal.by-place",
+    "watch": "earlywarn.internal.watchlist",
+}
+
+_LINKED: dict[str, tuple[str, Callable[[Any], EntityState]]] = {
+    "imei": ("imeis", ImeiState.from_json),
+    "domain": ("domains", DomainState.from_json),
+    "msisdn": ("subscribers", SubscriberState.from_json),
+    "hotspot": ("hotspots", HotspotState.from_json),
+}
+
+
 @dataclass(slots=True)
 class Stores:
-    """The four per-entity state stores. Co-partitioned by account / caller / sender."""
+    """Per-entity state stores.
+
+    ``callers``, ``senders``, ``debits``, ``credits`` are co-partitioned by caller /
+    sender / account (labels, keyed by ``entity_id``, read them on the same partition);
+    ``imeis``, ``domains``, ``subscribers`` (by msisdn) and ``hotspots`` (by place) are
+    keyed by their internal topics' keys. ``watchlist`` holds shared intel and the
+    entities earlywarn alerted on, looked up by any partition: in a worker it must be a
+    *global* table.
+    """
 
     callers: StateStore
     senders: StateStore
     debits: StateStore
     credits: StateStore
+    imeis: StateStore = field(default_factory=dict)
+    domains: StateStore = field(default_factory=dict)
+    subscribers: StateStore = field(default_factory=dict)
+    hotspots: StateStore = field(default_factory=dict)
+    watchlist: StateStore = field(default_factory=dict)
 
     @classmethod
     def in_memory(cls) -> Stores:
@@ -71,6 +112,9 @@ class Outcome:
     deadletter: dict[str, Any] | None = None
     #: For a payment: (payee key, raw bytes) to re-key onto the by-payee topic.
     forward: tuple[str, bytes] | None = None
+    #: Every record to re-key onto an internal topic (:data:`INTERNAL_TOPICS`), the
+    #: by-payee one included; publish them, then feed them to :meth:`Pipeline.handle_internal`.
+    forwards: list[Forward] = field(default_factory=list)
 
 
 def _load(store: StateStore, key: str, cls: Callable[[Any], S]) -> S | None:
@@ -118,6 +162,11 @@ class Pipeline:
         self.kinds = self.topics.kinds()
         self.metrics = metrics
         self.max_message_bytes = max_message_bytes
+        engine.lookup = self._lookup
+
+    def _lookup(self, key: str) -> Any:
+        raw = self.stores.watchlist.get(key)
+        return None if raw is None else orjson.loads(raw)
 
     def handle(
         self,
@@ -148,6 +197,7 @@ class Pipeline:
                 topic, partition, offset, Reason.PROCESSING_ERROR, type(exc).__name__, raw, received
             )
         self._emit(detections, outcome, received)
+        outcome.forwards.extend(self.engine.take_forwards())
         if self.metrics is not None:
             self.metrics.scoring_seconds.labels(topic=topic).observe(time.perf_counter() - started)
         return outcome
@@ -176,7 +226,52 @@ class Pipeline:
             return self._dead(topic, None, None, reason, type(exc).__name__, raw, received)
         outcome = Outcome(kind="payments_credit", event=event)
         self._emit(detections, outcome, received)
+        outcome.forwards.extend(self.engine.take_forwards())
         return outcome
+
+    def handle_internal(self, kind: str, raw: bytes, *, now: float | None = None) -> Outcome:
+        """Process one record of an internal re-keyed topic (a :class:`Forward`).
+
+        ``payee`` is the credit side (:meth:`handle_credit`); ``watch`` writes the
+        watchlist; ``imei``, ``domain``, ``msisdn`` and ``hotspot`` update the linked
+        state of the forward's key and may raise alerts (SIM-box devices, smishing
+        domains, victims in progress, SIM swaps, hot spots). Never raises for bad input.
+        """
+        if kind == "payee":
+            return self.handle_credit(raw, now=now)
+        received = time.time() if now is None else now
+        topic = INTERNAL_TOPICS.get(kind, kind)
+        if self.metrics is not None:
+            self.metrics.events.labels(topic=topic).inc()
+        try:
+            payload = orjson.loads(raw)
+            key = str(payload["_k"])
+            if kind == "watch":
+                self._watch(key, payload)
+                return Outcome(kind=kind)
+            store_name, load = _LINKED[kind]
+            store = getattr(self.stores, store_name)
+            state = _load(store, key, load)
+            new_state, detections = self.engine.process_linked(kind, key, payload, state)
+            _save(store, key, new_state)
+        except Exception as exc:
+            log.exception("internal %s processing failed (record dead-lettered)", kind)
+            if self.metrics is not None:
+                self.metrics.processing_errors.labels(topic=topic).inc()
+            return self._dead(
+                topic, None, None, Reason.PROCESSING_ERROR, type(exc).__name__, raw, received
+            )
+        outcome = Outcome(kind=kind)
+        self._emit(detections, outcome, received)
+        outcome.forwards.extend(self.engine.take_forwards())
+        return outcome
+
+    def _watch(self, key: str, payload: dict[str, Any]) -> None:
+        """Keep the strongest unexpired entry per key."""
+        old = self._lookup(key)
+        if old is not None and old.get("s", 0.0) >= payload["s"] and old["x"] >= payload["x"]:
+            return
+        self.stores.watchlist[key] = orjson.dumps({k: v for k, v in payload.items() if k != "_k"})
 
     def _score(self, event: Event, raw: bytes, outcome: Outcome) -> list[Detection]:
         stores, engine = self.stores, self.engine
@@ -197,8 +292,26 @@ class Pipeline:
             dstate, detections = engine.process_debit(event, debit, credit)
             _save(stores.debits, key, dstate)
             outcome.forward = (event.payee_account, raw)
+            outcome.forwards.append(Forward("payee", event.payee_account, raw))
             return detections
-        return []  # labels and intel: consumed by the learning loop (issue 4)
+        if isinstance(event, LabelEvent):
+            states: dict[str, EntityState | None] = {
+                "cdr": _load(stores.callers, event.entity_id, CallerState.from_json),
+                "sms": _load(stores.senders, event.entity_id, SenderState.from_json),
+                "payments": _load(stores.debits, event.entity_id, DebitState.from_json),
+            }
+            engine.learn_label(event, states)
+            return []
+        if isinstance(event, IntelEvent):
+            key = f"p:{event.indicator}" if event.pseudonymised else f"i:{key_id(event.indicator)}"
+            entry = {
+                "s": event.confidence,
+                "y": event.typology,
+                "x": event.expires_time,
+                "c": event.source_country,
+            }
+            stores.watchlist[key] = orjson.dumps(entry)
+        return []
 
     def _emit(self, detections: list[Detection], outcome: Outcome, now: float) -> None:
         for detection in detections:

@@ -169,9 +169,14 @@ class Replay:
                     continue
                 outcome = self.pipeline.handle(line.topic, line.raw, now=line.time)
                 self._collect(outcome, summary, out, regulator_dir, reg_files, deadletter_out)
-                if outcome.forward is not None:
-                    credit = self.pipeline.handle_credit(outcome.forward[1], now=line.time)
-                    self._collect(credit, summary, out, regulator_dir, reg_files, deadletter_out)
+                # Forwards are processed at once, depth first, in the order raised (the
+                # stream processes them as soon as the internal topics deliver them).
+                stack = list(reversed(outcome.forwards))
+                while stack:
+                    fwd = stack.pop()
+                    done = self.pipeline.handle_internal(fwd.kind, fwd.raw, now=line.time)
+                    self._collect(done, summary, out, regulator_dir, reg_files, deadletter_out)
+                    stack.extend(reversed(done.forwards))
         finally:
             for fh in reg_files.values():
                 fh.close()

@@ -1,23 +1,58 @@
 """Typology detectors: stateless, explainable scores over per-entity features."""
 
 from earlywarn.detectors.base import Detection, Detector, Finding
+from earlywarn.detectors.cli_spoof import CliSpoofDetector
+from earlywarn.detectors.hotspot import HotspotDetector
+from earlywarn.detectors.impersonation import ImpersonationDetector
 from earlywarn.detectors.mule import MuleDetector
+from earlywarn.detectors.pig_butchering import PigButcheringDetector
+from earlywarn.detectors.simbox import SimboxDetector, SimboxDeviceDetector
+from earlywarn.detectors.smishing import (
+    SmishingDomainDetector,
+    SmishingSenderDetector,
+    brand_imitation,
+)
 from earlywarn.detectors.terms import Term, gated_score, ramp
+from earlywarn.detectors.victim import SimSwapDetector, VictimInProgressDetector
 from earlywarn.detectors.wangiri import WangiriDetector
 
 
 def default_detectors() -> list[Detector]:
     """A fresh instance of every built-in typology detector, with default thresholds."""
-    return [WangiriDetector(), MuleDetector()]
+    return [
+        WangiriDetector(),
+        SimboxDetector(),
+        ImpersonationDetector(),
+        CliSpoofDetector(),
+        SimboxDeviceDetector(),
+        SmishingSenderDetector(),
+        SmishingDomainDetector(),
+        MuleDetector(),
+        PigButcheringDetector(),
+        VictimInProgressDetector(),
+        SimSwapDetector(),
+        HotspotDetector(),
+    ]
 
 
 __all__ = [
+    "CliSpoofDetector",
     "Detection",
     "Detector",
     "Finding",
+    "HotspotDetector",
+    "ImpersonationDetector",
     "MuleDetector",
+    "PigButcheringDetector",
+    "SimSwapDetector",
+    "SimboxDetector",
+    "SimboxDeviceDetector",
+    "SmishingDomainDetector",
+    "SmishingSenderDetector",
     "Term",
+    "VictimInProgressDetector",
     "WangiriDetector",
+    "brand_imitation",
     "default_detectors",
     "gated_score",
     "ramp",

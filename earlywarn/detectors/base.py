@@ -53,6 +53,9 @@ class Detector(ABC):
     #: How long, in seconds, an alert stays actionable.
     ttl_s: float = 24 * 3600.0
     threshold: float = 0.7
+    #: Whom the alert is about: the entity whose state was scored (``"self"``) or, for a
+    #: payment, its payee (``"payee"``).
+    subject: str = "self"
 
     @abstractmethod
     def score_one(self, features: Mapping[str, float]) -> Finding | None:

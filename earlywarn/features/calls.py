@@ -19,6 +19,9 @@ ANSWERED = 1
 SHORT = 2
 INTERNATIONAL = 4
 ROAMING = 8
+NEW_CALLEE = 16
+HOME = 32
+LONG = 64
 
 CALL_FEATURES: tuple[str, ...] = (
     "calls_10m",
@@ -35,6 +38,14 @@ CALL_FEATURES: tuple[str, ...] = (
     "caller_age_s",
     "distinct_cells",
     "distinct_imeis",
+    "new_callee_share_1h",
+    "long_answered_1h",
+    "calls_24h",
+    "answered_24h",
+    "mean_answered_s_24h",
+    "active_hours_24h",
+    "home_share_1h",
+    "imei_changed_s",
 )
 """Names returned by :meth:`CallerState.features`, in order."""
 
@@ -66,12 +77,21 @@ class CallerState(EntityState):
     span_s: ClassVar[float] = 3600.0
     cap: ClassVar[int] = 256
     device_cap: ClassVar[int] = 16
+    #: Callees remembered to tell a first contact from a repeat (the social circle).
+    known_cap: ClassVar[int] = 24
+    #: An answered call at least this long is a *long* (persuasion-length) call.
+    long_call_s: ClassVar[float] = 120.0
 
     def __init__(self) -> None:
         super().__init__()
         self.window = EventWindow(self.span_s, self.cap)
         self.cells: list[int] = []
         self.imeis: list[int] = []
+        self.known: list[int] = []
+        #: Hourly buckets over the last 24 h: ``[hour, calls, answered, answered_seconds]``.
+        self.hours: list[list[float]] = []
+        #: Event time of the latest switch to a device this number never used before.
+        self.imei_changed: float | None = None
 
     @property
     def max_time(self) -> float:
@@ -89,16 +109,51 @@ class CallerState(EntityState):
             flags |= INTERNATIONAL
         if ev.caller_roaming:
             flags |= ROAMING
-        self.window.add(ev.event_time, flags=flags, value=ev.duration_s, key=key_id(ev.callee))
+        elif ev.cell_id and ev.caller_roaming is not None:
+            flags |= HOME
+        if ev.answered and ev.duration_s >= self.long_call_s:
+            flags |= LONG
+        callee = key_id(ev.callee)
+        if remember(self.known, callee, self.known_cap):
+            flags |= NEW_CALLEE
+        self.window.add(ev.event_time, flags=flags, value=ev.duration_s, key=callee)
         remember(self.cells, key_id(ev.cell_id), self.device_cap)
-        remember(self.imeis, key_id(ev.caller_imei), self.device_cap)
+        imei = key_id(ev.caller_imei)
+        if imei and self.imeis and imei not in self.imeis and ev.event_time >= self.max_time - 1:
+            self.imei_changed = float(ev.event_time)
+        remember(self.imeis, imei, self.device_cap)
+        self._bucket(ev)
         self._observe(ev.event_id, ev.event_time)
+
+    def _bucket(self, ev: CallEvent) -> None:
+        hour = float(ev.event_time // 3600.0)
+        if self.hours and self.hours[-1][0] == hour:
+            b = self.hours[-1]
+        elif not self.hours or self.hours[-1][0] < hour:
+            b = [hour, 0.0, 0.0, 0.0]
+            self.hours.append(b)
+            while self.hours[0][0] <= hour - 24:
+                del self.hours[0]
+        else:  # late event: count it in the newest bucket, the window is approximate
+            b = self.hours[-1]
+        b[1] += 1
+        if ev.answered:
+            b[2] += 1
+            b[3] += ev.duration_s
+
+    def buckets(self, end: float) -> list[list[float]]:
+        """Hourly buckets of the 24 h up to ``end``."""
+        hour = end // 3600.0
+        return [b for b in self.hours if hour - 24 < b[0] <= hour]
 
     def features(self, now: float | None = None) -> dict[str, float]:
         """Current features (names in :data:`CALL_FEATURES`), as of ``now`` or the latest event."""
         end = self.max_time if now is None else now
         short = self.window.select(self.short_span_s, end)
         hour = self.window.select(self.span_s, end)
+        day = self.buckets(end)
+        calls = float(sum(b[1] for b in day))
+        answered = float(sum(b[2] for b in day))
         return {
             "calls_10m": float(len(short)),
             "calls_1h": float(len(hour)),
@@ -114,11 +169,27 @@ class CallerState(EntityState):
             "caller_age_s": age(self.first_seen, end) if self.window.entries else 0.0,
             "distinct_cells": float(len(self.cells)),
             "distinct_imeis": float(len(self.imeis)),
+            "new_callee_share_1h": flag_share(hour, NEW_CALLEE),
+            "long_answered_1h": float(sum(1 for e in hour if e[1] & LONG)),
+            "calls_24h": calls,
+            "answered_24h": answered,
+            "mean_answered_s_24h": sum(b[3] for b in day) / answered if answered else 0.0,
+            "active_hours_24h": float(len(day)),
+            "home_share_1h": flag_share(hour, HOME),
+            "imei_changed_s": end - self.imei_changed if self.imei_changed is not None else -1.0,
         }
 
     def to_json(self) -> dict[str, Any]:
         """Compact JSON-compatible form; inverse of :meth:`from_json`."""
-        return {**self._common_json(), "w": self.window.to_json(), "c": self.cells, "i": self.imeis}
+        return {
+            **self._common_json(),
+            "w": self.window.to_json(),
+            "c": self.cells,
+            "i": self.imeis,
+            "k": self.known,
+            "h": self.hours,
+            "x": self.imei_changed,
+        }
 
     @classmethod
     def from_json(cls, obj: Any) -> Self:
@@ -128,4 +199,8 @@ class CallerState(EntityState):
         state.window = EventWindow.from_json(obj["w"], span_s=cls.span_s, cap=cls.cap)
         state.cells = [int(c) for c in obj["c"]]
         state.imeis = [int(i) for i in obj["i"]]
+        state.known = [int(k) for k in obj.get("k", ())]
+        state.hours = [[float(v) for v in b] for b in obj.get("h", ())]
+        x = obj.get("x")
+        state.imei_changed = None if x is None else float(x)
         return state

@@ -36,6 +36,10 @@ HOUR = 3600.0
 DAY = 24 * HOUR
 
 DEBIT_FEATURES: tuple[str, ...] = (
+    "new_payee",
+    "amount_vs_max_prior",
+    "crypto_steps",
+    "crypto_growth",
     "debit_count_1h",
     "debit_count_24h",
     "debit_sum_1h",
@@ -82,11 +86,15 @@ class DebitState(EntityState):
     span_s: ClassVar[float] = DAY
     cap: ClassVar[int] = 256
     known_payees_cap: ClassVar[int] = 64
+    #: Recent crypto on-ramp debits kept for escalation, ``[time, amount]``.
+    ladder_cap: ClassVar[int] = 6
 
     def __init__(self) -> None:
         super().__init__()
         self.window = EventWindow(self.span_s, self.cap)
         self.known_payees: list[int] = []
+        self.ladder: list[list[float]] = []
+        self.last_new_payee = False
 
     @property
     def max_time(self) -> float:
@@ -104,6 +112,11 @@ class DebitState(EntityState):
         flags = NEW_PAYEE if remember(self.known_payees, payee, self.known_payees_cap) else 0
         if ev.rail in CASH_OUT_RAILS:
             flags |= CASH_OUT
+        if ev.rail == "crypto_onramp":
+            self.ladder.append([float(ev.event_time), float(ev.amount)])
+            self.ladder.sort()
+            del self.ladder[: max(0, len(self.ladder) - self.ladder_cap)]
+        self.last_new_payee = bool(flags & NEW_PAYEE)
         self.window.add(ev.event_time, flags=flags, value=ev.amount, key=payee)
         self._observe(ev.event_id, ev.event_time)
 
@@ -113,7 +126,13 @@ class DebitState(EntityState):
         hour = self.window.select(HOUR, end)
         day = self.window.select(DAY, end)
         total = value_sum(day)
+        last_amount = self.window.entries[-1][VALUE] if self.window.entries else 0.0
+        prior = [e[VALUE] for e in self.window.entries[:-1]]
         return {
+            "new_payee": 1.0 if self.last_new_payee else 0.0,
+            "amount_vs_max_prior": last_amount / max(prior) if prior else 0.0,
+            "crypto_steps": float(self._escalation()),
+            "crypto_growth": self._growth(),
             "debit_count_1h": float(len(hour)),
             "debit_count_24h": float(len(day)),
             "debit_sum_1h": value_sum(hour),
@@ -123,9 +142,29 @@ class DebitState(EntityState):
             "cash_out_share_24h": value_sum(day, CASH_OUT) / total if total > 0 else 0.0,
         }
 
+    def _escalation(self) -> int:
+        """Length of the run of growing crypto on-ramp debits ending with the latest."""
+        steps = 1 if self.ladder else 0
+        for (_, a), (_, b) in zip(self.ladder[-2::-1], self.ladder[::-1], strict=False):
+            if b < 1.2 * a:
+                break
+            steps += 1
+        return steps
+
+    def _growth(self) -> float:
+        """Latest crypto on-ramp debit over the first of its growing run (``0`` if none)."""
+        n = self._escalation()
+        return self.ladder[-1][1] / self.ladder[-n][1] if n >= 2 else 0.0
+
     def to_json(self) -> dict[str, Any]:
         """Compact JSON-compatible form; inverse of :meth:`from_json`."""
-        return {**self._common_json(), "w": self.window.to_json(), "k": self.known_payees}
+        return {
+            **self._common_json(),
+            "w": self.window.to_json(),
+            "k": self.known_payees,
+            "l": self.ladder,
+            "n": int(self.last_new_payee),
+        }
 
     @classmethod
     def from_json(cls, obj: Any) -> Self:
@@ -134,6 +173,8 @@ class DebitState(EntityState):
         state._load_common(obj)
         state.window = EventWindow.from_json(obj["w"], span_s=cls.span_s, cap=cls.cap)
         state.known_payees = [int(k) for k in obj["k"]]
+        state.ladder = [[float(t), float(a)] for t, a in obj.get("l", ())]
+        state.last_new_payee = bool(obj.get("n", 0))
         return state
 
 

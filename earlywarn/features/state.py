@@ -23,15 +23,28 @@ class EntityState:
 
     #: How many recent event ids are kept as evidence.
     evidence_cap: ClassVar[int] = 10
+    #: Feature vectors kept for labels that arrive days later: at most this many...
+    vectors_cap: ClassVar[int] = 2
+    #: ...sampled at most once per this many seconds of event time.
+    vector_every_s: ClassVar[float] = 1800.0
 
     def __init__(self) -> None:
         self.alerted: dict[str, tuple[float, int]] = {}
         self.evidence: list[str] = []
         self.first_seen: float = float("inf")
+        #: ``[time, x1, x2, ...]`` recent feature vectors (values rounded), oldest first.
+        self.vectors: list[list[float]] = []
 
     def _observe(self, event_id: str, event_time: float) -> None:
         push_bounded(self.evidence, event_id, self.evidence_cap)
         self.first_seen = min(self.first_seen, float(event_time))
+
+    def sample_vector(self, t: float, values: list[float]) -> None:
+        """Keep ``values`` as this entity's feature vector at ``t`` (bounded, sampled)."""
+        if self.vectors and t - self.vectors[-1][0] < self.vector_every_s:
+            return
+        self.vectors.append([float(t), *(round(v, 3) for v in values)])
+        del self.vectors[: max(0, len(self.vectors) - self.vectors_cap)]
 
     def evidence_ids(self) -> tuple[str, ...]:
         """Recent event ids of this entity, oldest first."""
@@ -46,12 +59,14 @@ class EntityState:
             "a": {typ: [ws, rank] for typ, (ws, rank) in sorted(self.alerted.items())},
             "e": list(self.evidence),
             "s": None if self.first_seen == float("inf") else self.first_seen,
+            **({"v": self.vectors} if self.vectors else {}),
         }
 
     def _load_common(self, obj: dict[str, Any]) -> None:
         self.alerted = {str(typ): (float(ws), int(rank)) for typ, (ws, rank) in obj["a"].items()}
         self.evidence = [str(i) for i in obj["e"]]
         self.first_seen = float("inf") if obj["s"] is None else float(obj["s"])
+        self.vectors = [[float(x) for x in v] for v in obj.get("v", ())]
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):

@@ -1,7 +1,17 @@
-"""Online learning: per-channel anomaly models."""
+"""Online learning: anomaly models per channel, supervised models from labels, drift."""
 
 from earlywarn.learning.anomaly import ChannelAnomaly, RunningStat
+from earlywarn.learning.drift import DriftMonitor
+from earlywarn.learning.supervised import LabelModel, label_class, sampled
 
 CHANNELS: tuple[str, ...] = ("cdr", "sms", "payments")
 
-__all__ = ["CHANNELS", "ChannelAnomaly", "RunningStat"]
+__all__ = [
+    "CHANNELS",
+    "ChannelAnomaly",
+    "DriftMonitor",
+    "LabelModel",
+    "RunningStat",
+    "label_class",
+    "sampled",
+]

@@ -1,0 +1,58 @@
+"""Pig butchering: a victim's transfers to crypto on-ramps growing step after step."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from earlywarn.detectors.base import Detector, Finding
+from earlywarn.detectors.terms import Term, gated_score
+
+
+class PigButcheringDetector(Detector):
+    """Escalating crypto on-ramp deposits by one payer.
+
+    Reads the payer's debit features; the engine raises the alert on the *payee* (the
+    deposit account, ``subject = "payee"``) and a ``victim_in_progress`` on the payer.
+
+    Examples
+    --------
+    >>> d = PigButcheringDetector()
+    >>> round(d.score_one({"crypto_steps": 4.0, "crypto_growth": 6.0}).score, 2)
+    1.0
+    >>> d.score_one({"crypto_steps": 1.0, "crypto_growth": 0.0}) is None
+    True
+    """
+
+    name = "pig-butchering"
+    typology = "pig_butchering"
+    version = "1"
+    entity_type = "account"
+    channel = "payments"
+    subject = "payee"
+    ttl_s = 7 * 24 * 3600.0
+
+    def __init__(self, *, min_steps: float = 3.0, threshold: float = 0.75) -> None:
+        self.threshold = threshold
+        self.gate = Term(
+            "crypto_steps",
+            1.0,
+            min_steps,
+            1.0,
+            "{value:g} crypto on-ramp transfers in a row, each 20 % or more above the last",
+        )
+        self.pattern = (
+            Term(
+                "crypto_growth",
+                1.2,
+                3.0,
+                1.0,
+                "the latest is {value:.1f}x the first of the run (threshold {threshold:g}x)",
+            ),
+        )
+
+    def score_one(self, features: Mapping[str, float]) -> Finding | None:
+        """Score one payer's debit features; ``None`` without a growing run."""
+        score, reasons = gated_score(self.gate, self.pattern, features)
+        if score <= 0.0:
+            return None
+        return Finding(score=score, reasons=reasons, recommended_action="hold_payment")

@@ -1,0 +1,117 @@
+"""Fusion detectors on the subscriber's re-keyed state: victims in progress, SIM swaps."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from earlywarn.detectors.base import Detector, Finding
+from earlywarn.detectors.terms import Term, gated_score
+
+
+class VictimInProgressDetector(Detector):
+    """A payment to a first-time payee shortly after contact from a risky party.
+
+    ``contact_risk`` is the highest current risk (from the watchlist: local detections
+    and shared intel) of the parties that called or messaged the payer's number in the
+    last ``window_s``; ``payee_risk`` that of the payee itself (a flagged mule).
+
+    Examples
+    --------
+    >>> d = VictimInProgressDetector()
+    >>> f = d.score_one({"contact_risk": 0.95, "new_payee": 1.0, "contact_age_s": 900.0})
+    >>> round(f.score, 2), f.recommended_action
+    (1.0, 'hold_payment')
+    >>> d.score_one({"contact_risk": 0.95, "new_payee": 0.0, "contact_age_s": 900.0}).score
+    0.3
+    """
+
+    name = "victim-in-progress"
+    typology = "victim_in_progress"
+    version = "1"
+    entity_type = "account"
+    channel = "subscriber"
+    ttl_s = 6 * 3600.0
+    #: Contacts older than this (seconds) are not linked to a payment.
+    window_s = 3 * 3600.0
+
+    def __init__(self, *, threshold: float = 0.75) -> None:
+        self.threshold = threshold
+        self.gate = Term(
+            "risk",
+            0.4,
+            0.7,
+            1.0,
+            "paid after contact from, or to, a party scored {value:.2f} risky",
+        )
+        self.pattern = (
+            Term("new_payee", 0.0, 1.0, 0.7, "the payee is a first-time payee"),
+            Term(
+                "contact_age_s",
+                self.window_s,
+                1800.0,
+                0.3,
+                "the risky contact was {value:g} s before the payment",
+            ),
+        )
+
+    def score_one(self, features: Mapping[str, float]) -> Finding | None:
+        """Score one payment's fusion features; ``None`` without a risky party."""
+        x = dict(features)
+        x["risk"] = max(x.get("contact_risk", 0.0), x.get("payee_risk", 0.0))
+        if x.get("payee_risk", 0.0) >= x.get("contact_risk", 0.0):
+            x["contact_age_s"] = 0.0
+        score, reasons = gated_score(self.gate, self.pattern, x)
+        if score <= 0.0:
+            return None
+        return Finding(score=score, reasons=reasons, recommended_action="hold_payment")
+
+
+class SimSwapDetector(Detector):
+    """A new device on the payer's number, then a transfer to a first-time payee.
+
+    Examples
+    --------
+    >>> d = SimSwapDetector()
+    >>> f = d.score_one({"device_change_s": 1200.0, "new_payee": 1.0,
+    ...                  "amount_vs_max_prior": 3.0})
+    >>> round(f.score, 2), f.recommended_action
+    (1.0, 'hold_payment')
+    >>> d.score_one({"device_change_s": -1.0, "new_payee": 1.0}) is None
+    True
+    """
+
+    name = "sim-swap"
+    typology = "sim_swap"
+    version = "1"
+    entity_type = "account"
+    channel = "subscriber"
+    ttl_s = 24 * 3600.0
+
+    def __init__(self, *, threshold: float = 0.75) -> None:
+        self.threshold = threshold
+        self.gate = Term(
+            "device_change_s",
+            24 * 3600.0,
+            6 * 3600.0,
+            1.0,
+            "the payer's number moved to a new device {value:g} s before",
+        )
+        self.pattern = (
+            Term("new_payee", 0.0, 1.0, 0.7, "the payee is a first-time payee"),
+            Term(
+                "amount_vs_max_prior",
+                0.5,
+                1.5,
+                0.3,
+                "amount is {value:.1f}x the largest recent payment",
+            ),
+        )
+
+    def score_one(self, features: Mapping[str, float]) -> Finding | None:
+        """Score one payment's features; ``None`` without a recent device change."""
+        if features.get("device_change_s", -1.0) < 0:
+            return None
+        score, reasons = gated_score(self.gate, self.pattern, features)
+        if score <= 0.0:
+            return None
+        return Finding(score=score, reasons=reasons, recommended_action="hold_payment")

@@ -1,0 +1,248 @@
+"""Cross-entity state, kept under a re-keyed entity: a device, a URL domain, a subscriber.
+
+Call and SMS events are keyed by the caller/sender and payments by the payer, so what
+links entities across keys (SIMs sharing one IMEI, senders sharing one domain, a
+suspicious call followed by a payment of the callee) lives in states keyed by the linking
+entity. The pipeline re-keys the events onto them (``Outcome.forwards``), so each state
+stays partition-local. Keys inside the states are :func:`key_id` digests, never raw ids.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Self
+
+from earlywarn.features.state import EntityState, age
+from earlywarn.features.window import EventWindow, distinct, flag_share, key_id, remember
+
+HOUR = 3600.0
+DAY = 24 * HOUR
+
+
+class ImeiState(EntityState):
+    """A device: which numbers (SIMs) used it, over the last 24 h.
+
+    Many SIMs in one device is the signature of a SIM-box gateway.
+
+    Examples
+    --------
+    >>> s = ImeiState()
+    >>> for i in range(5):
+    ...     s.update(60.0 * i, f"+6681000000{i}", f"e{i}")
+    >>> s.features()["sims_24h"], s.features()["sims_10m"]
+    (5.0, 5.0)
+    >>> ImeiState.from_json(s.to_json()) == s
+    True
+    """
+
+    span_s: ClassVar[float] = DAY
+    cap: ClassVar[int] = 128
+    #: Numbers already alerted on through this device (digests), bounded.
+    flagged_cap: ClassVar[int] = 64
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.window = EventWindow(self.span_s, self.cap)
+        self.flagged: list[int] = []
+
+    def update(self, t: float, msisdn: str, event_id: str) -> None:
+        """One call or SMS made from this device by ``msisdn``."""
+        self.window.add(t, key=key_id(msisdn))
+        self._observe(event_id, t)
+
+    def features(self) -> dict[str, float]:
+        """``sims_10m``, ``sims_24h``, ``events_24h``, ``imei_age_s``."""
+        end = self.window.max_time
+        day = self.window.select(DAY, end)
+        return {
+            "sims_10m": float(distinct(self.window.select(600.0, end))),
+            "sims_24h": float(distinct(day)),
+            "events_24h": float(len(day)),
+            "imei_age_s": age(self.first_seen, end) if self.window.entries else 0.0,
+        }
+
+    def flag(self, msisdn: str) -> bool:
+        """Remember ``msisdn`` as alerted through this device; ``True`` the first time."""
+        return remember(self.flagged, key_id(msisdn), self.flagged_cap)
+
+    def to_json(self) -> dict[str, Any]:
+        """Compact JSON-compatible form; inverse of :meth:`from_json`."""
+        return {**self._common_json(), "w": self.window.to_json(), "f": self.flagged}
+
+    @classmethod
+    def from_json(cls, obj: Any) -> Self:
+        """Rebuild a state from :meth:`to_json` output."""
+        state = cls()
+        state._load_common(obj)
+        state.window = EventWindow.from_json(obj["w"], span_s=cls.span_s, cap=cls.cap)
+        state.flagged = [int(k) for k in obj["f"]]
+        return state
+
+
+class DomainState(EntityState):
+    """A URL domain seen in SMS: its senders, recipients and age.
+
+    Examples
+    --------
+    >>> s = DomainState()
+    >>> for i in range(30):
+    ...     s.update(10.0 * i, "SCB-Alert", f"+6681000{i:04d}", f"e{i}")
+    >>> f = s.features()
+    >>> f["domain_msgs_1h"], f["domain_recipients_1h"], f["domain_senders_1h"]
+    (30.0, 30.0, 1.0)
+    """
+
+    span_s: ClassVar[float] = HOUR
+    cap: ClassVar[int] = 256
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.window = EventWindow(self.span_s, self.cap)
+
+    def update(
+        self, t: float, sender: str, recipient: str, event_id: str, suspect: bool = False
+    ) -> None:
+        """One SMS carrying a URL of this domain; ``suspect`` if its sender scored as smishing."""
+        self.window.add(t, flags=int(suspect), key=key_id(recipient), aux=key_id(sender))
+        self._observe(event_id, t)
+
+    def features(self) -> dict[str, float]:
+        """Volume, reach, distinct senders and age of the domain."""
+        end = self.window.max_time
+        hour = self.window.select(HOUR, end)
+        return {
+            "domain_msgs_1h": float(len(hour)),
+            "domain_recipients_1h": float(distinct(hour)),
+            "domain_senders_1h": float(distinct(hour, 4)),
+            "suspect_share_1h": flag_share(hour, 1),
+            "domain_age_s": age(self.first_seen, end) if self.window.entries else 0.0,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """Compact JSON-compatible form; inverse of :meth:`from_json`."""
+        return {**self._common_json(), "w": self.window.to_json()}
+
+    @classmethod
+    def from_json(cls, obj: Any) -> Self:
+        """Rebuild a state from :meth:`to_json` output."""
+        state = cls()
+        state._load_common(obj)
+        state.window = EventWindow.from_json(obj["w"], span_s=cls.span_s, cap=cls.cap)
+        return state
+
+
+class SubscriberState(EntityState):
+    """A subscriber (msisdn) as a potential victim: who contacted it, its device, its payees.
+
+    ``contacts`` holds the last few first contacts from unknown parties (time, digest of
+    the caller/sender, score of that party at the time); ``device_change`` the time and
+    device of the latest switch to a new device; ``payees`` the digests of payees its
+    linked accounts paid before.
+
+    Examples
+    --------
+    >>> s = SubscriberState()
+    >>> s.contact(100.0, "+2327600001", 0.9)
+    >>> s.new_payee("ACC-1"), s.new_payee("ACC-1")
+    (True, False)
+    >>> [c[0] for c in s.recent_contacts(200.0, 3600.0)]
+    [100.0]
+    >>> SubscriberState.from_json(s.to_json()) == s
+    True
+    """
+
+    contacts_cap: ClassVar[int] = 6
+    payees_cap: ClassVar[int] = 32
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.contacts: list[list[float]] = []
+        self.device_change: tuple[float, str] | None = None
+        self.payees: list[int] = []
+        self.max_time = float("-inf")
+
+    def contact(self, t: float, party: str, score: float) -> None:
+        """Record a contact from ``party`` scored ``score`` (0..1) at that time."""
+        self.contacts.append([float(t), float(key_id(party)), round(float(score), 4)])
+        self.contacts.sort()
+        del self.contacts[: max(0, len(self.contacts) - self.contacts_cap)]
+        self.max_time = max(self.max_time, t)
+
+    def recent_contacts(self, t: float, within_s: float) -> list[list[float]]:
+        """Contacts in the ``within_s`` seconds up to ``t``."""
+        return [c for c in self.contacts if t - within_s <= c[0] <= t]
+
+    def device(self, t: float, imei: str) -> None:
+        """Record that the subscriber's number appeared on a new device ``imei``."""
+        self.device_change = (float(t), imei)
+        self.max_time = max(self.max_time, t)
+
+    def new_payee(self, payee: str) -> bool:
+        """Remember ``payee``; ``True`` if the subscriber's accounts never paid it before."""
+        return remember(self.payees, key_id(payee), self.payees_cap)
+
+    def to_json(self) -> dict[str, Any]:
+        """Compact JSON-compatible form; inverse of :meth:`from_json`."""
+        return {
+            **self._common_json(),
+            "c": self.contacts,
+            "d": list(self.device_change) if self.device_change else None,
+            "p": self.payees,
+            "t": None if self.max_time == float("-inf") else self.max_time,
+        }
+
+    @classmethod
+    def from_json(cls, obj: Any) -> Self:
+        """Rebuild a state from :meth:`to_json` output."""
+        state = cls()
+        state._load_common(obj)
+        state.contacts = [[float(v) for v in c] for c in obj["c"]]
+        d = obj["d"]
+        state.device_change = None if d is None else (float(d[0]), str(d[1]))
+        state.payees = [int(p) for p in obj["p"]]
+        state.max_time = float("-inf") if obj["t"] is None else float(obj["t"])
+        return state
+
+
+class HotspotState(EntityState):
+    """Alerts raised around one place (a cell) or one route (a country pair), last 6 h.
+
+    Examples
+    --------
+    >>> s = HotspotState()
+    >>> for i in range(4):
+    ...     s.update(60.0 * i, f"+6681000000{i}", "simbox")
+    >>> s.features()["alerted_entities_6h"]
+    4.0
+    """
+
+    span_s: ClassVar[float] = 6 * HOUR
+    cap: ClassVar[int] = 128
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.window = EventWindow(self.span_s, self.cap)
+
+    def update(self, t: float, entity: str, typology: str) -> None:
+        """One alert on ``entity`` raised in this cell or on this route."""
+        self.window.add(t, key=key_id(entity), aux=key_id(typology))
+        self.first_seen = min(self.first_seen, t)
+
+    def features(self) -> dict[str, float]:
+        """``alerted_entities_6h`` and ``typologies_6h``."""
+        entries = self.window.select(self.span_s)
+        return {
+            "alerted_entities_6h": float(distinct(entries)),
+            "typologies_6h": float(distinct(entries, 4)),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """Compact JSON-compatible form; inverse of :meth:`from_json`."""
+        return {**self._common_json(), "w": self.window.to_json()}
+
+    @classmethod
+    def from_json(cls, obj: Any) -> Self:
+        """Rebuild a state from :meth:`to_json` output."""
+        state = cls()
+        state._load_common(obj)
+        state.window = EventWindow.from_json(obj["w"], span_s=cls.span_s, cap=cls.cap)
+        return state
