@@ -5,12 +5,14 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: venv demo test check unit integration bench clean help
+.PHONY: venv demo test check unit integration eval bench clean help
 
 help:
 	@echo "make demo   - install what is missing, run broker + worker + seeded sample, live alerts"
 	@echo "make test   - install what is missing, ruff + mypy, then every test"
 	@echo "make check  - ruff + mypy only"
+	@echo "make bench  - benchmark table (core, raw ceiling, textbook peer, end to end, memory)"
+	@echo "make eval   - simulate the default scenario, replay it, write the evaluation report"
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PY) -c 'import sys; assert sys.version_info[:2] == (3, 11), "earlywarn needs Python 3.11, found " + sys.version' 
@@ -37,6 +39,18 @@ unit: venv
 
 integration: venv
 	$(BIN)/pytest -m integration $(PYTEST_ARGS)
+
+# Detection quality on the default simulated scenario (seeded, ~1.5M events, 50k subscribers).
+EVAL_DIR  ?= var/eval
+EVAL_SEED ?= 7
+eval: venv
+	$(BIN)/earlywarn simulate --out $(EVAL_DIR)/sim --seed $(EVAL_SEED) --no-progress
+	$(BIN)/earlywarn replay $(EVAL_DIR)/sim/events.jsonl --presorted --out $(EVAL_DIR)/alerts.jsonl
+	$(BIN)/earlywarn evaluate --truth $(EVAL_DIR)/sim/truth.json --alerts $(EVAL_DIR)/alerts.jsonl --out $(EVAL_DIR)/report
+
+# Throughput, latency, memory and scale-out figures (issue 6); writes loadtest/results/<date>.json.
+bench: venv
+	$(BIN)/python -m loadtest.bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

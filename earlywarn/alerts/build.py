@@ -45,4 +45,5 @@ def build_alert(detection: Detection, *, created_time: float) -> Alert:
         expires_time=detection.event_time + detection.ttl_s,
         reporter=detection.reporter,
         channel=detection.channel,
+        extra={"trigger_event_id": detection.event_id},
     )

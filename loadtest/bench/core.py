@@ -1,0 +1,79 @@
+"""Detection-core throughput and memory, without Kafka (one process = one core)."""
+
+from __future__ import annotations
+
+import gc
+import resource
+import time
+from typing import Any
+
+from earlywarn.alerts import Pseudonymiser, Router
+from earlywarn.pipeline import Pipeline, Stores
+from earlywarn.scoring import Engine
+from earlywarn.settings import Topics
+from loadtest.bench.traffic import Message, distinct_callers
+
+
+def _pipeline() -> Pipeline:
+    return Pipeline(
+        engine=Engine(), router=Router(Topics(), Pseudonymiser({})), stores=Stores.in_memory()
+    )
+
+
+def core_throughput(messages: list[Message]) -> dict[str, Any]:
+    """Events/s through decode → state → detectors and models → alerts, per channel and mixed.
+
+    The payee side of each payment (the internal by-payee hop) runs too, as in a worker,
+    and is counted in the payment's time, not as an extra event.
+    """
+    out: dict[str, Any] = {}
+    channels = {"cdr": "telco.cdr", "sms": "telco.sms", "payments": "payments.events"}
+    for name, topic in {**channels, "mixed": ""}.items():
+        subset = [m for m in messages if not topic or m[0] == topic]
+        pipe = _pipeline()
+        started = time.perf_counter()
+        for t, _key, value in subset:
+            outcome = pipe.handle(t, value, now=0.0)
+            if outcome.forward is not None:
+                pipe.handle_credit(outcome.forward[1], now=0.0)
+        elapsed = time.perf_counter() - started
+        out[name] = {
+            "events": len(subset),
+            "seconds": round(elapsed, 3),
+            "events_per_s": round(len(subset) / elapsed),
+        }
+    return out
+
+
+def _rss_bytes() -> int:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * resource.getpagesize()
+
+
+def memory_per_entity(counts: tuple[int, ...] = (10_000, 100_000, 1_000_000)) -> dict[str, Any]:
+    """Resident bytes per tracked caller, and per-event cost, at each entity count.
+
+    One call from each of N distinct numbers through the pipeline with in-memory stores
+    (a dict of compact JSON bytes per entity, as in a Faust memory table).
+    """
+    out: dict[str, Any] = {}
+    for n in counts:
+        gc.collect()
+        pipe = _pipeline()
+        before = _rss_bytes()
+        started = time.perf_counter()
+        for value in distinct_callers(n):
+            pipe.handle("telco.cdr", value, now=0.0)
+        elapsed = time.perf_counter() - started
+        gc.collect()
+        grown = _rss_bytes() - before
+        callers: dict[str, bytes] = pipe.stores.callers  # type: ignore[assignment]
+        stored = sum(len(v) for v in callers.values())
+        out[str(n)] = {
+            "entities": n,
+            "rss_bytes_per_entity": round(grown / n),
+            "state_bytes_per_entity": round(stored / n),
+            "us_per_event": round(elapsed / n * 1e6, 1),
+        }
+        del pipe
+    return out
