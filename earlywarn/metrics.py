@@ -6,7 +6,14 @@ severities, countries. No phone number, account id or event id is ever a label.
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    ProcessCollector,
+    generate_latest,
+)
 
 LATENCY_BUCKETS = (
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
@@ -111,6 +118,10 @@ class Metrics:
             "Input partitions assigned to this worker (changelog and leader topics excluded).",
             registry=r,
         )
+
+        if registry is None:
+            # CPU, memory and open files of this process.
+            ProcessCollector(registry=r)
 
     def render(self) -> bytes:
         """The text exposition format."""
