@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from earlywarn.settings import broker_to_bootstrap
 from loadtest.scenarios import CAMPAIGNS
 from loadtest.simulate import ScenarioConfig, build_scenario
 from loadtest.sink import FileSink, KafkaSink, Pacer, Sink, drain
@@ -30,6 +32,8 @@ def _progress(total: int, enabled: bool) -> Any:
 
 def run_simulate(args: argparse.Namespace) -> int:
     """Generate a scenario to files (``--out``) or Kafka (``--broker``)."""
+    if args.broker is None and args.out is None and os.environ.get("EARLYWARN_BROKER"):
+        args.broker = os.environ["EARLYWARN_BROKER"]
     if (args.out is None) == (args.broker is None):
         print("simulate: give exactly one of --out DIR or --broker HOST:PORT", file=sys.stderr)
         return 2
@@ -65,7 +69,8 @@ def run_simulate(args: argparse.Namespace) -> int:
             if args.rate > 0
             else None
         )
-        sink = KafkaSink(KafkaProducer(bootstrap_servers=args.broker, linger_ms=20), pacer)
+        bootstrap = broker_to_bootstrap(args.broker).split(",")
+        sink = KafkaSink(KafkaProducer(bootstrap_servers=bootstrap, linger_ms=20), pacer)
         truth_path = Path(args.truth or "truth.json")
     bar = _progress(config.expected_events(), not args.no_progress)
     counts: dict[str, int] = {}
@@ -135,7 +140,10 @@ def add_simulate_parser(subparsers: Any) -> argparse.ArgumentParser:
         "simulate", help="generate a seeded scenario with injected scam campaigns"
     )
     p.add_argument("--out", help="directory for events.jsonl (or <topic>.jsonl) and truth.json")
-    p.add_argument("--broker", help="Kafka bootstrap HOST:PORT instead of files")
+    p.add_argument(
+        "--broker",
+        help="kafka://host:port (or host:port) instead of files; env EARLYWARN_BROKER",
+    )
     p.add_argument("--truth", help="ground-truth path (default OUT/truth.json or ./truth.json)")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--subscribers", type=int, default=50_000)

@@ -68,3 +68,21 @@ def test_broker_command_says_what_to_do_when_the_port_is_taken() -> None:
         )  # fmt: skip
     assert result.returncode == 2
     assert str(port) in result.stderr and "--port" in result.stderr
+
+
+@pytest.mark.integration
+def test_simulate_feeds_a_broker_given_as_a_kafka_url(
+    fresh_broker: EmbeddedBroker, tmp_path: Path
+) -> None:
+    from earlywarn.cli import main
+    from earlywarn.stream.client import TopicReader
+
+    code = main(["simulate", "--broker", fresh_broker.url, "--subscribers", "300",
+                 "--days", "0.05", "--no-progress",
+                 "--truth", str(tmp_path / "truth.json")])  # fmt: skip
+    assert code == 0
+    reader = TopicReader(fresh_broker.bootstrap, ["telco.cdr", "telco.sms"])
+    seen = reader.read_until(lambda s: len(s) >= 100, timeout_s=30)
+    reader.close()
+    assert len(seen) >= 100
+    assert (tmp_path / "truth.json").exists()
