@@ -193,6 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
             adder = getattr(loadtest_cli, name, None)
             if adder is not None:
                 adder(sub)
+    from earlywarn.learning.cli import add_models_parser
+
+    add_models_parser(sub)
     return parser
 
 

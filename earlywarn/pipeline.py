@@ -74,6 +74,11 @@ _LINKED: dict[str, tuple[str, Callable[[Any], EntityState]]] = {
 }
 
 
+def _store() -> StateStore:
+    out: dict[str, bytes] = {}
+    return out
+
+
 @dataclass(slots=True)
 class Stores:
     """Per-entity state stores.
@@ -90,11 +95,11 @@ class Stores:
     senders: StateStore
     debits: StateStore
     credits: StateStore
-    imeis: StateStore = field(default_factory=dict)
-    domains: StateStore = field(default_factory=dict)
-    subscribers: StateStore = field(default_factory=dict)
-    hotspots: StateStore = field(default_factory=dict)
-    watchlist: StateStore = field(default_factory=dict)
+    imeis: StateStore = field(default_factory=_store)
+    domains: StateStore = field(default_factory=_store)
+    subscribers: StateStore = field(default_factory=_store)
+    hotspots: StateStore = field(default_factory=_store)
+    watchlist: StateStore = field(default_factory=_store)
 
     @classmethod
     def in_memory(cls) -> Stores:

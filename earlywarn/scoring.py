@@ -189,6 +189,23 @@ class Engine:
     def __repr__(self) -> str:
         return f"Engine(model_version={self.model_version})"
 
+    def checkpoint(self, path: Any) -> None:
+        """Write this engine's artifact settings and online models to directory ``path``."""
+        from pathlib import Path
+
+        from earlywarn.learning.artifact import checkpoint
+
+        checkpoint(self, Path(path))
+
+    @classmethod
+    def from_artifact(cls, path: Any, **kwargs: Any) -> Engine:
+        """Warm-start an engine from an artifact directory (:mod:`earlywarn.learning.artifact`)."""
+        from pathlib import Path
+
+        from earlywarn.learning.artifact import warm_start
+
+        return warm_start(Path(path), **kwargs)
+
     def _channel(self, channel: str) -> list[Detector]:
         return [d for d in self.detectors if d.channel == channel]
 
@@ -240,7 +257,7 @@ class Engine:
 
     def _run(
         self,
-        event: CallEvent | SmsEvent | PaymentEvent,
+        event: CallEvent | SmsEvent | PaymentEvent | _Linked,
         features: Mapping[str, float],
         *,
         own: EntityState,
@@ -324,17 +341,18 @@ class Engine:
                 )
             )
         imei = getattr(event, "caller_imei", None) or getattr(event, "sender_imei", None)
-        for d in list(out):
-            if imei and d.typology in DEVICE_TYPOLOGIES and d.entity_type != "imei":
-                ws = self._claim(own, f"{d.typology}>{key_id(imei)}", event.event_time, d.severity)
+        for det in list(out):
+            if imei and det.typology in DEVICE_TYPOLOGIES and det.entity_type != "imei":
+                claim = f"{det.typology}>{key_id(imei)}"
+                ws = self._claim(own, claim, event.event_time, det.severity)
                 if ws is not None:
                     out.append(
                         Detection(
                             **{
-                                **_fields(d),
+                                **_fields(det),
                                 "entity_type": "imei",
                                 "entity_id": imei,
-                                "detector": f"{d.detector}-device",
+                                "detector": f"{det.detector}-device",
                                 "window_start": ws,
                             }
                         )
@@ -646,40 +664,40 @@ class Engine:
                 feats,
                 own=imei,
                 entity_id=key,
-                entity_type="imei",  # type: ignore[arg-type]
+                entity_type="imei",
                 jurisdictions=jur,
                 reporter=reporter,
                 learn=False,
             )
-            if any(d.typology == "simbox" for d in found) or (
-                imei.flagged and self._device_hit(feats)
-            ):
-                if imei.flag(msisdn):
-                    d0 = self.by_name["simbox-device"]
-                    f = d0.score_one(feats)
-                    if f is not None:
-                        found += self._run(
-                            ev,
-                            {},
-                            own=imei,
-                            entity_id=key,
-                            entity_type="msisdn",  # type: ignore[arg-type]
-                            jurisdictions=jur,
-                            reporter=reporter,
-                            learn=False,
-                            channel="-",
-                            extra=[
-                                (
-                                    d0.name,
-                                    d0.typology,
-                                    "msisdn",
-                                    f,
-                                    d0.severity(f.score),
-                                    d0.ttl_s,
-                                    f"id:{msisdn}",
-                                )
-                            ],
-                        )
+            hit = any(d.typology == "simbox" for d in found) or (
+                bool(imei.flagged) and self._device_hit(feats)
+            )
+            if hit and imei.flag(msisdn) and True:
+                d0 = self.by_name["simbox-device"]
+                f = d0.score_one(feats)
+                if f is not None:
+                    found += self._run(
+                        ev,
+                        {},
+                        own=imei,
+                        entity_id=key,
+                        entity_type="msisdn",
+                        jurisdictions=jur,
+                        reporter=reporter,
+                        learn=False,
+                        channel="-",
+                        extra=[
+                            (
+                                d0.name,
+                                d0.typology,
+                                "msisdn",
+                                f,
+                                d0.severity(f.score),
+                                d0.ttl_s,
+                                f"id:{msisdn}",
+                            )
+                        ],
+                    )
             return imei, found
         if kind == "domain":
             dom = state if isinstance(state, DomainState) else DomainState()
@@ -694,7 +712,7 @@ class Engine:
                 ev,
                 dom.features(),
                 own=dom,
-                entity_id=key,  # type: ignore[arg-type]
+                entity_id=key,
                 entity_type="url_domain",
                 jurisdictions=jur,
                 reporter=reporter,
@@ -709,7 +727,7 @@ class Engine:
                 ev,
                 hot.features(),
                 own=hot,
-                entity_id=key.split(":", 1)[1],  # type: ignore[arg-type]
+                entity_id=key.split(":", 1)[1],
                 entity_type=etype,
                 jurisdictions=jur,
                 reporter=reporter,
@@ -760,7 +778,7 @@ class Engine:
             feats,
             own=sub,
             entity_id=account,
-            entity_type="account",  # type: ignore[arg-type]
+            entity_type="account",
             jurisdictions=jur,
             reporter=reporter,
             learn=False,

@@ -41,8 +41,8 @@ class DriftMonitor:
         """Add one score; ``True`` when ADWIN detects a change in this channel."""
         det = self.detectors.get(channel)
         if det is None:
-            det = self.detectors[channel] = drift.ADWIN(delta=self.delta)
-        det.update(score)
+            det = self.detectors[channel] = drift.ADWIN(delta=self.delta)  # type: ignore[no-untyped-call]
+        det.update(score)  # type: ignore[no-untyped-call]
         self.last_mean[channel] = float(det.estimation)
         if det.drift_detected:
             self.drifts[channel] += 1
