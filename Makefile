@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: venv demo test check unit integration eval bench clean help
+.PHONY: venv tools demo test check unit integration eval bench clean help
 
 help:
 	@echo "make demo   - install what is missing, run broker + worker + seeded sample, live alerts"
@@ -26,12 +26,21 @@ venv: $(STAMP)
 demo: venv
 	$(BIN)/earlywarn demo
 
+# Debian's prometheus (server + promtool) for the rule tests and the scrape test; installed
+# when missing and apt-get is usable (root), otherwise those tests skip and say why.
+tools:
+	@command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || \
+	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	      DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; \
+	    else echo "prometheus/promtool not installed: their tests will skip"; fi; }
+
 check: venv
 	$(BIN)/ruff check earlywarn loadtest tests
 	$(BIN)/ruff format --check earlywarn loadtest tests
 	$(BIN)/mypy earlywarn loadtest
 
-test: check
+test: check tools
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 unit: venv
