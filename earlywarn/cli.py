@@ -33,6 +33,9 @@ def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
         data_dir=getattr(args, "data_dir", None),
         web_port=getattr(args, "web_port", None),
         keys_file=getattr(args, "keys", None),
+        models_dir=getattr(args, "models", None)
+        if not isinstance(getattr(args, "models", None), str)
+        else None,
         app_id=getattr(args, "app_id", None),
         **extra,
     )
@@ -91,7 +94,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
         pseudonymiser = load_keys(keys_file)
     else:
         pseudonymiser = Pseudonymiser({})
-    replay = Replay(pseudonymiser=pseudonymiser)
+    models = None if str(args.models).lower() == "none" else Path(args.models)
+    replay = Replay(pseudonymiser=pseudonymiser, models_dir=models)
     with contextlib.ExitStack() as stack:
         out = sys.stdout if str(args.out) == "-" else stack.enter_context(open(args.out, "w"))
         dead = stack.enter_context(open(args.deadletter_out, "w")) if args.deadletter_out else None
@@ -144,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", type=Path, default=None)
     p.add_argument("--web-port", type=int, default=None)
     p.add_argument("--keys", type=Path, default=None, help="pseudonymisation keys file")
+    p.add_argument("--models", type=Path, default=None, help="model artifacts (default models/)")
     p.add_argument("--app-id", default=None)
     p.add_argument("--loglevel", default="info")
     p.set_defaults(func=cmd_worker)
@@ -165,6 +170,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--deadletter-out", type=Path, default=None)
     p.add_argument("--keys", type=Path, default=None)
+    p.add_argument(
+        "--models",
+        default="models",
+        help="model artifacts directory, as the worker's (default models/; 'none': cold start)",
+    )
     p.add_argument(
         "--presorted",
         action="store_true",

@@ -20,6 +20,7 @@ import orjson
 
 from earlywarn.alerts.pseudonymise import Pseudonymiser
 from earlywarn.alerts.route import Router
+from earlywarn.learning.artifact import load_engine
 from earlywarn.pipeline import Outcome, Pipeline, Stores
 from earlywarn.scoring import Engine
 from earlywarn.settings import Topics
@@ -127,10 +128,11 @@ class Replay:
         pseudonymiser: Pseudonymiser,
         engine: Engine | None = None,
         topics: Topics | None = None,
+        models_dir: Path | None = Path("models"),
     ) -> None:
         self.topics = topics or Topics()
         self.pipeline = Pipeline(
-            engine=engine or Engine(),
+            engine=engine or load_engine(models_dir),
             router=Router(self.topics, pseudonymiser),
             stores=Stores.in_memory(),
             topics=self.topics,

@@ -63,6 +63,10 @@ class Settings:
         Faust table stores and local files.
     web_port
         Worker web port; serves ``/metrics``.
+    models_dir
+        Versioned model artifacts (``LATEST`` names the promoted one). A worker warm-starts
+        from its own last checkpoint (``data_dir/checkpoint``) if there is one, else from
+        the promoted artifact, else cold. ``None``: always cold.
     keys_file
         Pseudonymisation keys (JSON ``{"CC": {"key_id": ..., "key": hex}}``).
         Env ``EARLYWARN_KEYS_FILE``; keys may also come from ``EARLYWARN_KEYS`` (same JSON).
@@ -78,6 +82,8 @@ class Settings:
     store: str = "memory://"
     topics: Topics = field(default_factory=Topics)
     max_message_bytes: int = 64 * 1024
+    models_dir: Path | None = Path("models")
+    checkpoint_interval_s: float = 300.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -122,6 +128,8 @@ def _coerce(name: str, raw: str) -> Any:
         return raw.strip().lower() in ("1", "true", "yes", "on")
     if name in ("partitions", "web_port", "max_message_bytes"):
         return int(raw)
-    if name in ("data_dir", "keys_file"):
+    if name == "checkpoint_interval_s":
+        return float(raw)
+    if name in ("data_dir", "keys_file", "models_dir"):
         return Path(raw)
     return raw

@@ -95,3 +95,21 @@ def warm_start(path: Path, **engine_kwargs: Any) -> Engine:
         if engine.label_models:
             engine.label_models = state["labels"]
     return engine
+
+
+def load_engine(
+    models_dir: Path | None, checkpoint_dir: Path | None = None, **engine_kwargs: Any
+) -> Engine:
+    """The engine a worker or a replay starts with.
+
+    Its own last checkpoint if there is one, else the promoted artifact of ``models_dir``,
+    else a cold engine with built-in defaults.
+    """
+    if checkpoint_dir is not None and (checkpoint_dir / ARTIFACT).exists():
+        return warm_start(checkpoint_dir, **engine_kwargs)
+    promoted = latest(models_dir) if models_dir is not None else None
+    if promoted is not None:
+        return warm_start(promoted, **engine_kwargs)
+    from earlywarn.scoring import Engine
+
+    return Engine(**engine_kwargs)

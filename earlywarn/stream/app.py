@@ -18,16 +18,18 @@ import orjson
 
 from earlywarn.alerts.pseudonymise import Pseudonymiser, load_keys
 from earlywarn.alerts.route import Router
+from earlywarn.learning.artifact import load_engine
 from earlywarn.metrics import Metrics
-from earlywarn.pipeline import Outcome, Pipeline, Stores
+from earlywarn.pipeline import INTERNAL_TOPICS, Outcome, Pipeline, Stores
 from earlywarn.scoring import Engine
 from earlywarn.settings import Settings
 from earlywarn.stream.web import register_pages
 
 log = logging.getLogger(__name__)
 
-METRICS_CONTENT_TYPE = "text/plain; version=0.0.4"
-TABLES = ("callers", "senders", "debits", "credits")
+#: Partitioned tables (co-partitioned with the input and internal topics) and global ones.
+TABLES = ("callers", "senders", "debits", "credits", "imeis", "domains", "subscribers", "hotspots")
+GLOBAL_TABLES = ("watchlist",)
 
 
 def faust_config(settings: Settings) -> dict[str, Any]:
@@ -81,22 +83,24 @@ class Worker:
             )
 
         self.inputs = {kind: topic(name) for name, kind in topics.kinds().items()}
-        self.by_payee = topic(topics.payments_by_payee, internal=True)
+        self.internal = {kind: topic(name, internal=True) for kind, name in INTERNAL_TOPICS.items()}
         self.deadletter = topic(topics.deadletter)
         self.out_topics: dict[str, Any] = {}
+        table_args: dict[str, Any] = {"default": None, "key_type": str, "value_type": bytes}
         self.tables = {
-            name: self.app.Table(
-                name,
-                default=None,
-                key_type=str,
-                value_type=bytes,
-                partitions=n,
-                help=f"per-entity state: {name}",
-            )
+            name: self.app.Table(name, partitions=n, help=f"state: {name}", **table_args)
             for name in TABLES
         }
+        for name in GLOBAL_TABLES:
+            self.tables[name] = self.app.GlobalTable(
+                name, partitions=n, help=f"global state: {name}", **table_args
+            )
+        self.checkpoint_dir = settings.data_dir / "checkpoint"
+        if engine is None:
+            engine = load_engine(settings.models_dir, self.checkpoint_dir, on_drift=self._drift)
+        log.info("engine %s (artifact %s)", engine.model_version, engine.artifact_version)
         self.pipeline = Pipeline(
-            engine=engine or Engine(),
+            engine=engine,
             router=Router(topics, pseudonymiser or load_keys(settings.keys_file)),
             stores=Stores(**self.tables),
             topics=topics,
@@ -109,11 +113,13 @@ class Worker:
     # -- agents ---------------------------------------------------------------
     def _register(self) -> None:
         app = self.app
-        for kind in ("cdr", "sms", "payments"):
-            app.agent(self.inputs[kind], name=f"earlywarn.{kind}")(self._input_agent)
-        app.agent(self.by_payee, name="earlywarn.credits")(self._credit_agent)
+        for kind, topic in self.inputs.items():
+            app.agent(topic, name=f"earlywarn.in.{kind}")(self._input_agent)
+        for kind, topic in self.internal.items():
+            app.agent(topic, name=f"earlywarn.internal.{kind}")(self._internal_agent(kind))
         register_pages(self)  # /metrics, /tables, /healthz, /readyz
         app.timer(interval=5.0)(self._update_lag)
+        app.timer(interval=self.settings.checkpoint_interval_s)(self._checkpoint)
 
     async def _input_agent(self, stream: Any) -> AsyncIterator[None]:
         async for event in stream.events():
@@ -125,33 +131,49 @@ class Worker:
             self._positions[(msg.topic, msg.partition)] = msg.offset
             yield None
 
-    async def _credit_agent(self, stream: Any) -> AsyncIterator[None]:
-        async for event in stream.events():
-            msg = event.message
-            outcome = self.pipeline.handle_credit(event.value)
-            if outcome.deadletter is not None:
-                outcome.deadletter.update(partition=msg.partition, offset=msg.offset)
-            self._publish(outcome, msg.timestamp)
-            self._positions[(msg.topic, msg.partition)] = msg.offset
-            yield None
+    def _internal_agent(self, kind: str) -> Any:
+        async def agent(stream: Any) -> AsyncIterator[None]:
+            async for event in stream.events():
+                msg = event.message
+                outcome = self.pipeline.handle_internal(kind, event.value)
+                if outcome.deadletter is not None:
+                    outcome.deadletter.update(partition=msg.partition, offset=msg.offset)
+                self._publish(outcome, msg.timestamp)
+                self._positions[(msg.topic, msg.partition)] = msg.offset
+                yield None
+
+        agent.__name__ = agent.__qualname__ = f"internal_{kind}"
+        return agent
 
     def _publish(self, outcome: Outcome, broker_ts: float | None) -> None:
         if outcome.deadletter is not None:
             self.deadletter.send_soon(key=None, value=orjson.dumps(outcome.deadletter))
             return
-        if outcome.forward is not None:
-            key, raw = outcome.forward
-            self.by_payee.send_soon(key=key.encode(), value=raw)
+        for fwd in outcome.forwards:
+            self.internal[fwd.kind].send_soon(key=fwd.key.encode(), value=fwd.raw)
         for copy in outcome.routed:
             self._out(copy.topic).send_soon(
                 key=copy.key.encode(), value=orjson.dumps(copy.alert.to_dict())
             )
-        if outcome.alerts and broker_ts:
+        if outcome.alerts:
             now = time.time()
             for alert in outcome.alerts:
-                self.metrics.event_to_alert_seconds.labels(typology=alert.typology).observe(
-                    max(0.0, now - broker_ts)
-                )
+                self.metrics.scores.labels(typology=alert.typology).observe(alert.score)
+                if broker_ts:
+                    self.metrics.event_to_alert_seconds.labels(typology=alert.typology).observe(
+                        max(0.0, now - broker_ts)
+                    )
+
+    def _drift(self, channel: str, mean: float) -> None:
+        self.metrics.drift_events.labels(channel=channel).inc()
+        log.warning("drift in %s scores: running mean now %.3f", channel, mean)
+
+    async def _checkpoint(self) -> None:
+        """Save the online models, so a restarted worker warm-starts from them."""
+        try:
+            self.pipeline.engine.checkpoint(self.checkpoint_dir)
+        except OSError:
+            log.exception("checkpoint to %s failed; will retry", self.checkpoint_dir)
 
     def _out(self, name: str) -> Any:
         topic = self.out_topics.get(name)

@@ -22,7 +22,9 @@ import yaml
 from deploy_support import DEPLOY, find_tool, free_port, wait_for
 
 from earlywarn.broker import EmbeddedBroker
+from earlywarn.pipeline import INTERNAL_TOPICS
 from earlywarn.sample import MALFORMED, sample_events
+from earlywarn.settings import Topics
 from earlywarn.stream.client import produce_events, produce_raw
 from earlywarn.stream.process import WorkerProcess
 
@@ -146,7 +148,8 @@ def test_prometheus_sees_the_key_series_exist_and_move(
     worker, prom = scraped_worker
     wait_for(at_least(prom, 'up{job="earlywarn"}', 1), 20, "the worker scraped and up")
     wait_for(at_least(prom, "earlywarn_worker_ready", 1), 20, "worker ready in Prometheus")
-    assert prom.value("earlywarn_worker_assigned_partitions") == 8  # 4 topics x 2 partitions
+    sources = len(Topics().kinds()) + len(INTERNAL_TOPICS)  # input and re-keyed topics
+    assert prom.value("earlywarn_worker_assigned_partitions") == sources * 2  # 2 partitions each
     assert prom.value("process_resident_memory_bytes") is not None
 
     events = sample_events(seed=11)

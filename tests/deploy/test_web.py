@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from deploy_support import wait_for
 
+from earlywarn.pipeline import INTERNAL_TOPICS
+from earlywarn.settings import Topics
 from earlywarn.stream.process import WorkerProcess
 from earlywarn.stream.web import liveness, readiness
 
@@ -70,9 +72,9 @@ def test_worker_serves_probes_and_writes_json_logs(
     status, body = get(worker.web_port, "/readyz")
     assert body["ready"] and body["recovered"] and not body["rebalancing"]
     # Two partitions of each of the three inputs and of the internal by-payee topic.
-    assert body["assigned_partitions"] == 8
+    assert body["assigned_partitions"] == (len(Topics().kinds()) + len(INTERNAL_TOPICS)) * 2
     assert worker.metric("earlywarn_worker_ready") == 1.0
-    assert worker.metric("earlywarn_worker_assigned_partitions") == 8.0
+    assert worker.metric("earlywarn_worker_assigned_partitions") == body["assigned_partitions"]
 
     records = []
     for line in worker.log_text().splitlines():
