@@ -57,10 +57,12 @@ class WorkerProcess:
         ]  # fmt: skip
         self.env = {**os.environ, **(env or {})}
         self.proc: subprocess.Popen[bytes] | None = None
+        self._log_start = 0
 
     def start(self) -> WorkerProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
+        self._log_start = log.tell()  # readiness is judged on what this start writes
         self.proc = subprocess.Popen(
             self.args, stdout=log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True
         )
@@ -77,11 +79,17 @@ class WorkerProcess:
         except FileNotFoundError:
             return ""
 
+    def _log_bytes(self) -> bytes:
+        try:
+            return self.log_path.read_bytes()
+        except FileNotFoundError:
+            return b""
+
     def wait_ready(self, timeout_s: float = 90.0) -> None:
         """Wait until Faust says ``Worker ready`` (partitions assigned, tables recovered)."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            if "Worker ready" in self.log_text():
+            if b"Worker ready" in self._log_bytes()[self._log_start :]:
                 return
             if not self.running:
                 raise RuntimeError(f"worker exited early:\n{self.log_text()[-3000:]}")
