@@ -7,16 +7,32 @@ Broker fixtures
     Memory storage never frees (BROKER.md #4), so tests share it and use unique topic names.
 ``make_topic``
     Factory creating a uniquely named topic on ``broker``; returns its name.
+
+Worker fixtures (integration tests of the stream and of deploy/)
+-----------------------------------------------------------------
+``fresh_broker``
+    A broker of the test's own: topics start empty, memory is freed afterwards.
+``keys_file``
+    Development pseudonymisation keys for a few jurisdictions.
+``start_worker``
+    ``start(partitions=1, name="w1", env=None, ready=True) -> WorkerProcess``; every
+    worker it started is stopped at teardown.
 """
 
 from __future__ import annotations
 
+import socket
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
+from earlywarn.alerts import write_dev_keys
 from earlywarn.broker import EmbeddedBroker, create_topics
+from earlywarn.stream.process import WorkerProcess
+
+KEY_COUNTRIES = ("TH", "MY", "NG", "SG", "ID", "PH", "VN")
 
 
 @pytest.fixture(scope="session")
@@ -37,3 +53,58 @@ def make_topic(broker: EmbeddedBroker) -> Callable[..., str]:
         return name
 
     return make
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def fresh_broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
+    """A broker of this test's own: topics start empty, memory is freed afterwards."""
+    with EmbeddedBroker(port=0, log_path=tmp_path / "tansu.log") as running:
+        yield running
+
+
+@pytest.fixture
+def keys_file(tmp_path: Path) -> Path:
+    path = tmp_path / "keys.json"
+    write_dev_keys(path, KEY_COUNTRIES)
+    return path
+
+
+@pytest.fixture
+def start_worker(
+    fresh_broker: EmbeddedBroker, keys_file: Path, tmp_path: Path
+) -> Iterator[Callable[..., WorkerProcess]]:
+    """``start(partitions=1, name="w1", env=None, ready=True) -> WorkerProcess``."""
+    started: list[WorkerProcess] = []
+    app_id = f"ew-{uuid.uuid4().hex[:8]}"
+
+    def start(
+        *,
+        partitions: int = 1,
+        name: str = "w1",
+        env: dict[str, str] | None = None,
+        ready: bool = True,
+    ) -> WorkerProcess:
+        worker = WorkerProcess(
+            broker=fresh_broker.url,
+            web_port=_free_port(),
+            data_dir=tmp_path / name / "data",
+            keys_file=keys_file,
+            log_path=tmp_path / name / "worker.log",
+            app_id=app_id,
+            partitions=partitions,
+            env=env,
+        )
+        started.append(worker.start())
+        if ready:
+            worker.wait_ready()
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
