@@ -39,7 +39,7 @@ def wangiri_bursts(count: int, *, seed: int = 1, calls: int = 30) -> Iterator[li
     rng = random.Random(seed)
     t0 = datetime(2026, 11, 23, 3, 0, tzinfo=UTC).timestamp()
     for b in range(count):
-        caller = f"+23480{31_000_000 + b:08d}"
+        caller = f"+23480{31_000_000 + seed * 10_000 + b:08d}"  # fresh callers per seed
         burst = []
         for i in range(calls):
             callee = f"+668{rng.randint(1, 9)}{rng.randint(1_000_000, 9_999_999)}"
