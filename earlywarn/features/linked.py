@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Self
 
-from earlywarn.features.state import EntityState, age
+from earlywarn.features.state import EntityState, WindowedState, age
 from earlywarn.features.window import EventWindow, distinct, flag_share, key_id, remember
 
 HOUR = 3600.0
@@ -78,7 +78,7 @@ class ImeiState(EntityState):
         return state
 
 
-class DomainState(EntityState):
+class DomainState(WindowedState):
     """A URL domain seen in SMS: its senders, recipients and age.
 
     Examples
@@ -93,10 +93,6 @@ class DomainState(EntityState):
 
     span_s: ClassVar[float] = HOUR
     cap: ClassVar[int] = 256
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.window = EventWindow(self.span_s, self.cap)
 
     def update(
         self, t: float, sender: str, recipient: str, event_id: str, suspect: bool = False
@@ -116,18 +112,6 @@ class DomainState(EntityState):
             "suspect_share_1h": flag_share(hour, 1),
             "domain_age_s": age(self.first_seen, end) if self.window.entries else 0.0,
         }
-
-    def to_json(self) -> dict[str, Any]:
-        """Compact JSON-compatible form; inverse of :meth:`from_json`."""
-        return {**self._common_json(), "w": self.window.to_json()}
-
-    @classmethod
-    def from_json(cls, obj: Any) -> Self:
-        """Rebuild a state from :meth:`to_json` output."""
-        state = cls()
-        state._load_common(obj)
-        state.window = EventWindow.from_json(obj["w"], span_s=cls.span_s, cap=cls.cap)
-        return state
 
 
 class SubscriberState(EntityState):
@@ -203,7 +187,7 @@ class SubscriberState(EntityState):
         return state
 
 
-class HotspotState(EntityState):
+class HotspotState(WindowedState):
     """Alerts raised around one place (a cell) or one route (a country pair), last 6 h.
 
     Examples
@@ -218,10 +202,6 @@ class HotspotState(EntityState):
     span_s: ClassVar[float] = 6 * HOUR
     cap: ClassVar[int] = 128
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.window = EventWindow(self.span_s, self.cap)
-
     def update(self, t: float, entity: str, typology: str) -> None:
         """One alert on ``entity`` raised in this cell or on this route."""
         self.window.add(t, key=key_id(entity), aux=key_id(typology))
@@ -234,15 +214,3 @@ class HotspotState(EntityState):
             "alerted_entities_6h": float(distinct(entries)),
             "typologies_6h": float(distinct(entries, 4)),
         }
-
-    def to_json(self) -> dict[str, Any]:
-        """Compact JSON-compatible form; inverse of :meth:`from_json`."""
-        return {**self._common_json(), "w": self.window.to_json()}
-
-    @classmethod
-    def from_json(cls, obj: Any) -> Self:
-        """Rebuild a state from :meth:`to_json` output."""
-        state = cls()
-        state._load_common(obj)
-        state.window = EventWindow.from_json(obj["w"], span_s=cls.span_s, cap=cls.cap)
-        return state

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar, Self
 
 from earlywarn.contract.events import PaymentEvent
-from earlywarn.features.state import EntityState, age
+from earlywarn.features.state import EntityState, WindowedState, age
 from earlywarn.features.window import (
     TIME,
     VALUE,
@@ -178,7 +178,7 @@ class DebitState(EntityState):
         return state
 
 
-class CreditState(EntityState):
+class CreditState(WindowedState):
     """An account as payee: fan-in of distinct payers and incoming amounts, 1 h and 24 h.
 
     Examples
@@ -196,10 +196,6 @@ class CreditState(EntityState):
 
     span_s: ClassVar[float] = DAY
     cap: ClassVar[int] = 256
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.window = EventWindow(self.span_s, self.cap)
 
     @property
     def max_time(self) -> float:
@@ -233,18 +229,6 @@ class CreditState(EntityState):
             "credit_sum_24h": value_sum(day),
             "credit_age_s": age(self.first_seen, end) if self.window.entries else 0.0,
         }
-
-    def to_json(self) -> dict[str, Any]:
-        """Compact JSON-compatible form; inverse of :meth:`from_json`."""
-        return {**self._common_json(), "w": self.window.to_json()}
-
-    @classmethod
-    def from_json(cls, obj: Any) -> Self:
-        """Rebuild a state from :meth:`to_json` output."""
-        state = cls()
-        state._load_common(obj)
-        state.window = EventWindow.from_json(obj["w"], span_s=cls.span_s, cap=cls.cap)
-        return state
 
 
 def account_features(

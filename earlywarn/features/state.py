@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
-from earlywarn.features.window import push_bounded
+from earlywarn.features.window import EventWindow, push_bounded
 
 
 class EntityState:
@@ -79,3 +79,30 @@ class EntityState:
 def age(first_seen: float, now: float) -> float:
     """Seconds from ``first_seen`` to ``now``, ``0.0`` when nothing was seen."""
     return max(0.0, now - first_seen) if first_seen != float("inf") else 0.0
+
+
+class WindowedState(EntityState):
+    """A state that is one bounded event-time window (plus what every state shares).
+
+    Subclasses set :attr:`span_s` and :attr:`cap`; construction and the JSON round trip
+    are the same for all of them.
+    """
+
+    span_s: ClassVar[float] = 3600.0
+    cap: ClassVar[int] = 256
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.window = EventWindow(self.span_s, self.cap)
+
+    def to_json(self) -> dict[str, Any]:
+        """Compact JSON-compatible form; inverse of :meth:`from_json`."""
+        return {**self._common_json(), "w": self.window.to_json()}
+
+    @classmethod
+    def from_json(cls, obj: Any) -> Self:
+        """Rebuild a state from :meth:`to_json` output."""
+        state = cls()
+        state._load_common(obj)
+        state.window = EventWindow.from_json(obj["w"], span_s=cls.span_s, cap=cls.cap)
+        return state
