@@ -445,13 +445,14 @@ class Engine:
         state.update(ev)
         features = state.features()
         intel = self._intel(ev.caller, ev.event_time)
+        jur = _countries(ev.caller_country, ev.callee_country)
         found = self._run(
             ev,
             features,
             own=state,
             entity_id=ev.caller,
             entity_type="msisdn",
-            jurisdictions=_countries(ev.caller_country, ev.callee_country),
+            jurisdictions=jur,
             reporter=ev.operator,
             anomaly_features=features,
             extra=(intel,) if intel else (),
@@ -460,7 +461,7 @@ class Engine:
             "t": ev.event_time,
             "e": ev.event_id,
             "o": ev.operator,
-            "j": list(_countries(ev.caller_country, ev.callee_country)),
+            "j": list(jur),
         }
         if ev.caller_imei:
             self.pending.append(_fwd("imei", ev.caller_imei, {**base, "m": ev.caller}))
@@ -485,13 +486,14 @@ class Engine:
             brand_imitation(ev.sender, self.known_brands) if ev.sender_is_alphanumeric else 1.0
         )
         intel = self._intel(ev.sender, ev.event_time)
+        jur = _countries(ev.sender_country, ev.recipient_country)
         found = self._run(
             ev,
             features,
             own=state,
             entity_id=ev.sender,
             entity_type="sender_id" if ev.sender_is_alphanumeric else "msisdn",
-            jurisdictions=_countries(ev.sender_country, ev.recipient_country),
+            jurisdictions=jur,
             reporter=ev.operator,
             anomaly_features=features,
             extra=(intel,) if intel else (),
@@ -500,7 +502,7 @@ class Engine:
             "t": ev.event_time,
             "e": ev.event_id,
             "o": ev.operator,
-            "j": list(_countries(ev.sender_country, ev.recipient_country)),
+            "j": list(jur),
         }
         if ev.url_domain:
             suspect = any(d.typology == "smishing" for d in found)
