@@ -119,7 +119,7 @@ class Replay:
     >>> import io
     >>> r = Replay(pseudonymiser=Pseudonymiser({}))
     >>> r.run_lines([b'{"topic": "telco.cdr", "event_id": 1}'], out=io.StringIO()).invalid_by_reason
-    Counter({'wrong_type': 1})
+    Counter({'missing_field': 1})
     """
 
     def __init__(

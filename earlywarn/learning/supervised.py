@@ -70,8 +70,9 @@ class LabelModel:
     >>> for i in range(60):
     ...     m.learn([5.0 + i % 3, 1.0], "wangiri")
     ...     m.learn([0.0 + i % 2, 0.0], NONE)
-    >>> m.find([6.0, 1.0]).reasons[0].detail.startswith("learned from 60")
-    True
+    >>> typology, finding = m.find([6.0, 1.0])
+    >>> typology, finding.reasons[0].detail.startswith("learned from 60")
+    ('wangiri', True)
     >>> m.find([0.0, 0.0]) is None
     True
     """

@@ -1,0 +1,325 @@
+"""The engine's shared machinery: models, thresholds, dedup and the detector run.
+
+:class:`Core` owns the stateless typology detectors, one online anomaly model and one
+supervised label model per channel, a drift monitor, and the thresholds and
+calibration of its model artifact. :meth:`Core.run` scores one event's features with a
+channel's detectors and models and deduplicates what they find against the entity's
+state. The per-channel steps live beside it (:mod:`~earlywarn.scoring.telco`,
+:mod:`~earlywarn.scoring.payments`, :mod:`~earlywarn.scoring.linked`);
+:class:`~earlywarn.scoring.engine.Engine` puts them together.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from earlywarn.contract.alert import severity_rank
+from earlywarn.contract.events import CallEvent, LabelEvent, PaymentEvent, SmsEvent
+from earlywarn.detectors import Detection, Detector, Finding, default_detectors
+from earlywarn.features import CALL_FEATURES, SMS_FEATURES, EntityState, key_id
+from earlywarn.features.payments import ACCOUNT_FEATURES
+from earlywarn.learning import CHANNELS, ChannelAnomaly, DriftMonitor, LabelModel
+from earlywarn.learning.supervised import NONE, label_class, sampled
+from earlywarn.scoring.forward import Forward, Linked
+from earlywarn.scoring.watch import after
+
+#: At most this many event ids support one detection.
+MAX_EVIDENCE = 20
+#: Telco typologies whose number's device (IMEI) is alerted too.
+DEVICE_TYPOLOGIES = frozenset(("smishing", "impersonation", "wangiri", "simbox"))
+VECTOR_FEATURES: dict[str, tuple[str, ...]] = {
+    "cdr": CALL_FEATURES,
+    "sms": (*SMS_FEATURES, "sender_suspect"),
+    "payments": ACCOUNT_FEATURES,
+}
+Lookup = Callable[[str], Any]
+#: One finding before dedup: detector name, typology, entity type (``""``: the
+#: event's), finding, severity, ttl (s) and subject (``""``, ``payee`` or ``id:<id>``).
+Hit = tuple[str, str, str, Finding, str, float, str]
+
+
+def countries(*codes: str | None) -> tuple[str, ...]:
+    """The distinct known countries, sorted.
+
+    >>> countries("TH", None, "MY", "TH")
+    ('MY', 'TH')
+    """
+    return tuple(sorted({c for c in codes if c}))
+
+
+def calibrate(score: float, curve: Sequence[Sequence[float]] | None) -> float:
+    """Map a raw detector score through a monotone calibration curve ``[[x, y], ...]``.
+
+    >>> round(calibrate(0.8, [[0.0, 0.0], [0.7, 0.5], [0.9, 0.95]]), 6)
+    0.725
+    >>> calibrate(0.8, None)
+    0.8
+    """
+    if not curve:
+        return score
+    xs = [p[0] for p in curve]
+    i = bisect.bisect_right(xs, score)
+    if i == 0:
+        return float(curve[0][1])
+    if i == len(curve):
+        return float(curve[-1][1])
+    (x0, y0), (x1, y1) = curve[i - 1], curve[i]
+    return float(y0 + (y1 - y0) * (score - x0) / (x1 - x0)) if x1 > x0 else float(y1)
+
+
+class Core:
+    """Detectors, models, thresholds and dedup shared by every channel's step.
+
+    Parameters
+    ----------
+    detectors
+        Typology detectors; each runs on the events of its ``channel``. Defaults to
+        :func:`earlywarn.detectors.default_detectors`.
+    anomaly
+        Whether to run one :class:`~earlywarn.learning.ChannelAnomaly` per channel.
+    supervised
+        Whether to learn one :class:`~earlywarn.learning.LabelModel` per channel from labels.
+    seed
+        Seed of the anomaly models.
+    dedup_window_s
+        An entity gets at most one detection per typology in each window of event time
+        of this length, unless the severity rises.
+    artifact
+        Model artifact settings (see :mod:`earlywarn.learning.artifact`): ``version``,
+        per-detector ``thresholds`` and ``calibration`` curves, ``known_brands``.
+    on_drift
+        Called with ``(channel, mean_score)`` when the score distribution drifts.
+    """
+
+    def __init__(
+        self,
+        *,
+        detectors: Sequence[Detector] | None = None,
+        anomaly: bool = True,
+        supervised: bool = True,
+        seed: int = 7,
+        dedup_window_s: float = 3600.0,
+        artifact: Mapping[str, Any] | None = None,
+        on_drift: Callable[[str, float], None] | None = None,
+    ) -> None:
+        self.detectors: tuple[Detector, ...] = tuple(
+            default_detectors() if detectors is None else detectors
+        )
+        self.by_name = {d.name: d for d in self.detectors}
+        self._by_channel: dict[str, tuple[Detector, ...]] = {}
+        self.dedup_window_s = float(dedup_window_s)
+        self.seed = seed
+        art = dict(artifact or {})
+        self.artifact_version = str(art.get("version", "builtin"))
+        self.thresholds: dict[str, float] = dict(art.get("thresholds", {}))
+        self.calibration: dict[str, list[list[float]]] = dict(art.get("calibration", {}))
+        self.known_brands: tuple[str, ...] = tuple(art.get("known_brands", ()))
+        self.supervised_threshold = float(art.get("supervised_threshold", 0.8))
+        self.anomaly_models: dict[str, ChannelAnomaly] = (
+            {ch: ChannelAnomaly(ch, seed=seed) for ch in CHANNELS} if anomaly else {}
+        )
+        self.label_models: dict[str, LabelModel] = (
+            {
+                ch: LabelModel(ch, VECTOR_FEATURES[ch], threshold=self.supervised_threshold)
+                for ch in CHANNELS
+            }
+            if supervised
+            else {}
+        )
+        self.drift = DriftMonitor(on_drift=on_drift)
+        self.lookup: Lookup = lambda key: None
+        #: Maps a raw identifier to its pseudonym under the shared intel key, if any.
+        self.pseudonym: Callable[[str], str] | None = None
+        self.risk = 0.0
+        self.pending: list[Forward] = []
+        self.model_version: dict[str, str] = {d.name: d.version for d in self.detectors}
+        self.model_version.update({m.name: m.version for m in self.anomaly_models.values()})
+        self.model_version.update({m.name: m.version for m in self.label_models.values()})
+        self.model_version["artifact"] = self.artifact_version
+
+    def __repr__(self) -> str:
+        return f"Engine(model_version={self.model_version})"
+
+    def _channel(self, channel: str) -> Sequence[Detector]:
+        found = self._by_channel.get(channel)
+        if found is None:
+            found = self._by_channel[channel] = tuple(
+                d for d in self.detectors if d.channel == channel
+            )
+        return found
+
+    def take_forwards(self) -> list[Forward]:
+        """The forwards left by the last ``process_*`` calls (and forget them)."""
+        out, self.pending = self.pending, []
+        return out
+
+    def window_start(self, event_time: float) -> float:
+        """Start of the dedup window ``event_time`` falls in."""
+        return math.floor(event_time / self.dedup_window_s) * self.dedup_window_s
+
+    def threshold(self, d: Detector) -> float:
+        """The detector's threshold: the artifact's when it has one."""
+        return float(self.thresholds.get(d.name, d.threshold))
+
+    def claim(
+        self,
+        own: EntityState,
+        typology: str,
+        event_time: float,
+        severity: str,
+        others: Sequence[EntityState] = (),
+    ) -> float | None:
+        """Record an alert in ``own.alerted``; ``None`` if one already covers it."""
+        ws = self.window_start(event_time)
+        rank = severity_rank(severity)
+        for state in (own, *others):
+            prev = state.alerted.get(typology)
+            if prev is not None and (prev[0] > ws or (prev[0] == ws and prev[1] >= rank)):
+                return None
+        own.alerted[typology] = (ws, rank)
+        if len(own.alerted) > 16:  # per-payee keys: drop the oldest windows
+            for k, _ in sorted(own.alerted.items(), key=lambda kv: kv[1])[:-16]:
+                del own.alerted[k]
+        return ws
+
+    def found(self, d: Detector, f: Finding | None) -> Hit | None:
+        if f is None:
+            return None
+        score = calibrate(f.score, self.calibration.get(d.name))
+        if score < self.threshold(d):
+            return None
+        if score != f.score:
+            f = Finding(score=score, reasons=f.reasons, recommended_action=f.recommended_action)
+        return (d.name, d.typology, d.entity_type, f, d.severity(score), d.ttl_s, d.subject)
+
+    def run(
+        self,
+        event: CallEvent | SmsEvent | PaymentEvent | Linked,
+        features: Mapping[str, float],
+        *,
+        own: EntityState,
+        others: Sequence[EntityState] = (),
+        entity_id: str,
+        entity_type: str,
+        jurisdictions: tuple[str, ...],
+        reporter: str,
+        anomaly_features: Mapping[str, float] | None = None,
+        channel: str | None = None,
+        extra: Sequence[Hit] = (),
+        skip: frozenset[str] = frozenset(),
+        learn: bool = True,
+    ) -> list[Detection]:
+        """Detectors of the channel, its anomaly and label models, then dedup."""
+        evidence = [i for s in (*others, own) for i in s.evidence_ids()]
+        channel = channel or event.channel
+        found = list(extra)
+        risk = 0.0
+        for d in self._channel(channel):
+            if d.name in skip:
+                continue
+            f = d.score_one(features)
+            if f is not None:
+                risk = max(risk, f.score)
+            hit = self.found(d, f)
+            if hit is not None:
+                found.append(hit)
+        self.risk = risk
+        model = self.anomaly_models.get(channel)
+        if model is not None and anomaly_features is not None:
+            raw = model.score_one(anomaly_features)
+            af = model.find_one(anomaly_features, raw)
+            model.learn_one(anomaly_features, raw)
+            self.drift.update(channel, raw)
+            if af is not None:
+                found.append(
+                    (model.name, model.typology, "", af, model.severity(af.score), model.ttl_s, "")
+                )
+        elif channel in VECTOR_FEATURES:
+            self.drift.update(channel, risk)
+        lm = self.label_models.get(channel)
+        if learn and lm is not None and channel in VECTOR_FEATURES:
+            vector = [float(features.get(k, 0.0)) for k in VECTOR_FEATURES[channel]]
+            own.sample_vector(event.event_time, vector)
+            if sampled(event.event_id, 200):
+                lm.learn(vector, NONE)
+            hit2 = lm.find(vector)
+            if hit2 is not None:
+                typ, sf = hit2
+                found.append((lm.name, typ, "", sf, "medium", lm.ttl_s, ""))
+        out: list[Detection] = []
+        for name, typology, etype, f, severity, ttl, subject in found:
+            eid, et, claim = entity_id, etype or entity_type, typology
+            if subject == "payee" and isinstance(event, PaymentEvent):
+                eid, et, claim = event.payee_account, "account", f"{typology}>{key_id(eid)}"
+            elif subject.startswith("id:"):
+                eid, claim = subject[3:], f"{typology}>{key_id(subject[3:])}"
+            ws = self.claim(own, claim, event.event_time, severity, others)
+            if ws is None:
+                continue
+            out.append(
+                Detection(
+                    detector=name,
+                    typology=typology,
+                    entity_type=et,
+                    entity_id=eid,
+                    score=f.score,
+                    severity=severity,
+                    reasons=f.reasons,
+                    recommended_action=f.recommended_action,
+                    event_id=str(event.event_id),
+                    event_time=event.event_time,
+                    evidence_event_ids=tuple(evidence)[-MAX_EVIDENCE:],
+                    window_start=ws,
+                    ttl_s=ttl,
+                    jurisdictions=jurisdictions,
+                    reporter=reporter,
+                    channel=event.channel,
+                    model_version=self.model_version,
+                )
+            )
+        imei = getattr(event, "caller_imei", None) or getattr(event, "sender_imei", None)
+        for det in list(out):
+            if imei and det.typology in DEVICE_TYPOLOGIES and det.entity_type != "imei":
+                claim = f"{det.typology}>{key_id(imei)}"
+                ws = self.claim(own, claim, event.event_time, det.severity)
+                if ws is not None:
+                    out.append(
+                        Detection(
+                            **{
+                                **fields_of(det),
+                                "entity_type": "imei",
+                                "entity_id": imei,
+                                "detector": f"{det.detector}-device",
+                                "window_start": ws,
+                            }
+                        )
+                    )
+        after(self, out, event, channel)
+        return out
+
+    def learn_label(self, ev: LabelEvent, states: Mapping[str, EntityState | None]) -> int:
+        """Learn a late label from the feature vectors kept in the entity's states.
+
+        ``states`` maps channels (``cdr``, ``sms``, ``payments``) to the labelled entity's
+        state in that channel. Vectors older than ``max_age_s`` before the label are
+        still used: a label is about the entity, whenever it was seen. Returns how many
+        vectors were learned.
+        """
+        n = 0
+        for channel, state in states.items():
+            lm = self.label_models.get(channel)
+            cls = label_class(ev.label, ev.typology, channel)
+            if lm is None or state is None or cls is None:
+                continue
+            for v in state.vectors:
+                lm.learn(v[1:], cls)
+                n += 1
+        return n
+
+
+def fields_of(d: Detection) -> dict[str, Any]:
+    """A detection's fields, to copy it onto another entity."""
+    return {f: getattr(d, f) for f in Detection.__dataclass_fields__}

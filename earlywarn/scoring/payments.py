@@ -1,0 +1,162 @@
+"""Payment steps: the payer's debit side and the payee's credit side of each payment.
+
+The debit side also links the payment to the payer's phone number (``msisdn``), where
+the cross-channel ``victim_in_progress`` and SIM-swap checks run.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from earlywarn.contract.alert import Explanation
+from earlywarn.contract.events import PaymentEvent
+from earlywarn.detectors import Detection, Detector, Finding
+from earlywarn.features import CreditState, DebitState, EntityState, account_features, key_id
+from earlywarn.scoring.core import countries as _countries
+from earlywarn.scoring.forward import forward
+from earlywarn.scoring.watch import intel_hit, watch_risk
+
+if TYPE_CHECKING:
+    from earlywarn.scoring.core import Core, Hit
+
+#: Detected typologies of accounts that victims pay.
+PAYEE_TYPOLOGIES = frozenset(("mule", "pig_butchering"))
+_MULE = frozenset(("mule",))
+
+
+def process_debit(
+    core: Core, ev: PaymentEvent, debit: DebitState | None, credit: CreditState | None
+) -> tuple[DebitState, list[Detection]]:
+    """Payer side: update the payer's debit state (``credit`` is only read).
+
+    The payments anomaly model scores and learns here only, on debit-side features,
+    so its sequence is the payer topic's order. A payment to a payee already flagged
+    (mule, scam deposit account) raises ``victim_in_progress`` on the payer here.
+    """
+    debit = debit if debit is not None else DebitState()
+    debit.update(ev)
+    features = account_features(debit, credit)
+    extra = []
+    for entity in (ev.payer_account, ev.payee_account):
+        intel = intel_hit(core, entity, ev.event_time)
+        if intel and entity == ev.payer_account:
+            extra.append(intel)
+    payee_risk = watch_risk(core, key_id(ev.payee_account), ev.event_time, PAYEE_TYPOLOGIES)
+    mule = core.by_name.get("mule")
+    if mule is not None and features["new_payee"]:
+        payer_risk = watch_risk(core, key_id(ev.payer_account), ev.event_time, _MULE)
+        if payer_risk >= 0.85:
+            extra.append(_layer_finding(mule, payer_risk))
+    vip = core.by_name.get("victim-in-progress")
+    if vip is not None and payee_risk > 0:
+        hit = core.found(
+            vip, vip.score_one({"payee_risk": payee_risk, "new_payee": features["new_payee"]})
+        )
+        if hit is not None:
+            extra.append(hit)
+    jur = _countries(ev.payer_country, ev.payee_country)
+    found = core.run(
+        ev,
+        features,
+        own=debit,
+        others=(credit,) if credit is not None else (),
+        entity_id=ev.payer_account,
+        entity_type="account",
+        jurisdictions=jur,
+        reporter=ev.institution,
+        anomaly_features=debit.features(),
+        extra=extra,
+    )
+    pig = [d for d in found if d.typology == "pig_butchering"]
+    if pig and vip is not None:  # the payer of an escalating deposit run is a victim
+        f = Finding(pig[0].score, pig[0].reasons, "hold_payment")
+        found += _run_extra(core, ev, debit, vip, f, ev.payer_account, jur, ev.institution)
+    if ev.payer_msisdn:
+        core.pending.append(
+            forward(
+                "msisdn",
+                ev.payer_msisdn,
+                {
+                    "k": "pay",
+                    "t": ev.event_time,
+                    "e": ev.event_id,
+                    "o": ev.institution,
+                    "j": list(jur),
+                    "a": ev.payer_account,
+                    "b": ev.payee_account,
+                    "n": features["new_payee"],
+                    "r": features["amount_vs_max_prior"],
+                },
+            )
+        )
+    return debit, found
+
+
+def _run_extra(
+    core: Core,
+    ev: PaymentEvent,
+    own: EntityState,
+    d: Detector,
+    f: Finding,
+    entity: str,
+    jur: tuple[str, ...],
+    reporter: str,
+) -> list[Detection]:
+    ws = core.claim(own, f"{d.typology}>{key_id(entity)}", ev.event_time, d.severity(f.score))
+    if ws is None:
+        return []
+    det = Detection(
+        detector=d.name,
+        typology=d.typology,
+        entity_type="account",
+        entity_id=entity,
+        score=f.score,
+        severity=d.severity(f.score),
+        reasons=f.reasons,
+        recommended_action=f.recommended_action,
+        event_id=ev.event_id,
+        event_time=ev.event_time,
+        evidence_event_ids=tuple(own.evidence_ids()),
+        window_start=ws,
+        ttl_s=d.ttl_s,
+        jurisdictions=jur,
+        reporter=reporter,
+        channel=ev.channel,
+        model_version=core.model_version,
+    )
+    return [det]
+
+
+def process_credit(
+    core: Core, ev: PaymentEvent, credit: CreditState | None, debit: DebitState | None
+) -> tuple[CreditState, list[Detection]]:
+    """Payee side: update the payee's credit state (``debit`` is only read)."""
+    credit = credit if credit is not None else CreditState()
+    credit.update(ev)
+    found = core.run(
+        ev,
+        account_features(debit, credit),
+        own=credit,
+        others=(debit,) if debit is not None else (),
+        entity_id=ev.payee_account,
+        entity_type="account",
+        jurisdictions=_countries(ev.payer_country, ev.payee_country),
+        reporter=ev.institution,
+        channel="payments",
+        skip=frozenset(("pig-butchering",)),
+        learn=False,
+    )
+    return credit, found
+
+
+def _layer_finding(mule: Detector, risk: float) -> Hit:
+    """A mule finding on the payee of an account already flagged as a mule."""
+
+    reason = Explanation(
+        feature="payer_mule_risk",
+        value=round(risk, 4),
+        threshold_or_baseline=0.85,
+        detail=f"received money from an account flagged as a mule (score {risk:.2f})",
+    )
+    f = Finding(score=risk * 0.95, reasons=(reason,), recommended_action="hold_payment")
+    return ("mule-layer", "mule", "account", f, mule.severity(f.score), mule.ttl_s, "payee")

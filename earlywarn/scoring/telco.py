@@ -1,0 +1,107 @@
+"""Telco steps: a call updates its caller's state, a message its sender's.
+
+Each step scores the event with the channel's detectors and models and re-keys what
+other states need: the SIM onto its device (``imei``), the URL onto its domain, and
+the callee or recipient, as a contacted subscriber, onto ``msisdn``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from earlywarn.contract.events import CallEvent, SmsEvent
+from earlywarn.detectors import Detection, brand_imitation
+from earlywarn.features import CallerState, SenderState, key_id
+from earlywarn.scoring.core import countries as _countries
+from earlywarn.scoring.forward import forward
+from earlywarn.scoring.watch import intel_hit
+
+if TYPE_CHECKING:
+    from earlywarn.scoring.core import Core
+
+
+def process_call(
+    core: Core, ev: CallEvent, state: CallerState | None
+) -> tuple[CallerState, list[Detection]]:
+    """Update the caller's state with one call and return new detections."""
+    state = state if state is not None else CallerState()
+    first_contact = key_id(ev.callee) not in state.known
+    state.update(ev)
+    features = state.features()
+    intel = intel_hit(core, ev.caller, ev.event_time)
+    jur = _countries(ev.caller_country, ev.callee_country)
+    found = core.run(
+        ev,
+        features,
+        own=state,
+        entity_id=ev.caller,
+        entity_type="msisdn",
+        jurisdictions=jur,
+        reporter=ev.operator,
+        anomaly_features=features,
+        extra=(intel,) if intel else (),
+    )
+    base = {
+        "t": ev.event_time,
+        "e": ev.event_id,
+        "o": ev.operator,
+        "j": list(jur),
+    }
+    if ev.caller_imei:
+        core.pending.append(forward("imei", ev.caller_imei, {**base, "m": ev.caller}))
+        if state.imei_changed == ev.event_time:
+            core.pending.append(
+                forward("msisdn", ev.caller, {**base, "k": "device", "i": ev.caller_imei})
+            )
+    if first_contact and ev.answered:
+        core.pending.append(
+            forward("msisdn", ev.callee, {**base, "k": "contact", "p": ev.caller, "x": 0.0})
+        )
+    return state, found
+
+
+def process_sms(
+    core: Core, ev: SmsEvent, state: SenderState | None
+) -> tuple[SenderState, list[Detection]]:
+    """Update the sender's state with one message and return new detections."""
+    state = state if state is not None else SenderState()
+    state.update(ev)
+    features = state.features()
+    features["sender_suspect"] = (
+        brand_imitation(ev.sender, core.known_brands) if ev.sender_is_alphanumeric else 1.0
+    )
+    intel = intel_hit(core, ev.sender, ev.event_time)
+    jur = _countries(ev.sender_country, ev.recipient_country)
+    found = core.run(
+        ev,
+        features,
+        own=state,
+        entity_id=ev.sender,
+        entity_type="sender_id" if ev.sender_is_alphanumeric else "msisdn",
+        jurisdictions=jur,
+        reporter=ev.operator,
+        anomaly_features=features,
+        extra=(intel,) if intel else (),
+    )
+    base = {
+        "t": ev.event_time,
+        "e": ev.event_id,
+        "o": ev.operator,
+        "j": list(jur),
+    }
+    if ev.url_domain:
+        suspect = any(d.typology == "smishing" for d in found)
+        core.pending.append(
+            forward(
+                "domain",
+                ev.url_domain,
+                {**base, "s": ev.sender, "r": ev.recipient, "x": suspect},
+            )
+        )
+    if ev.has_url:
+        core.pending.append(
+            forward("msisdn", ev.recipient, {**base, "k": "contact", "p": ev.sender, "x": 0.0})
+        )
+    if ev.sender_imei:
+        core.pending.append(forward("imei", ev.sender_imei, {**base, "m": ev.sender}))
+    return state, found

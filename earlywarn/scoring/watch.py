@@ -1,0 +1,100 @@
+"""What the engine has flagged and what others share: the watchlist side of scoring.
+
+Detections feed the watchlist (``w:`` entries, keyed by an entity's digest) and the
+hot spots of their cell and country pair; shared intel arrives as ``i:`` (raw
+indicator, by digest) and ``p:`` (pseudonym) entries. The engine reads them back
+through :attr:`~earlywarn.scoring.core.Core.lookup`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from earlywarn.contract.alert import Explanation
+from earlywarn.detectors import Detection, Finding
+from earlywarn.features import key_id
+from earlywarn.scoring.forward import forward
+
+if TYPE_CHECKING:
+    from earlywarn.scoring.core import Core, Hit
+
+#: Typologies that never feed the watchlist or hot spots (they are about places or are
+#: too weak to act on).
+NO_WATCH = frozenset(("hotspot", "anomaly"))
+
+
+def after(core: Core, found: list[Detection], event: Any, channel: str) -> None:
+    """Feed the watchlist and the hot spots with what was just detected."""
+    for d in found:
+        if d.typology in NO_WATCH:
+            continue
+        core.pending.append(
+            forward(
+                "watch",
+                f"w:{key_id(d.entity_id)}",
+                {"s": d.score, "y": d.typology, "x": d.event_time + d.ttl_s},
+            )
+        )
+        places = []
+        cell = getattr(event, "cell_id", None)
+        if cell:
+            places.append(f"cell:{cell}")
+        if len(d.jurisdictions) == 2:
+            places.append("route:" + ">".join(d.jurisdictions))
+        for place in places:
+            core.pending.append(
+                forward(
+                    "hotspot",
+                    place,
+                    {
+                        "t": d.event_time,
+                        "n": d.entity_id,
+                        "y": d.typology,
+                        "e": d.event_id,
+                        "j": list(d.jurisdictions),
+                        "o": d.reporter,
+                    },
+                )
+            )
+
+
+def intel_hit(core: Core, entity: str, t: float) -> Hit | None:
+    """A finding when shared intel names ``entity`` and has not expired."""
+    hit = core.lookup(f"i:{key_id(entity)}")
+    if not hit and core.pseudonym is not None:
+        hit = core.lookup(f"p:{core.pseudonym(entity)}")
+    if not hit or float(hit.get("x", 0.0)) < t:
+        return None
+    conf = float(hit.get("s", 0.0))
+    if conf < 0.5:
+        return None
+
+    typ = str(hit.get("y") or "intel")
+    reason = Explanation(
+        feature="shared_intel",
+        value=round(conf, 4),
+        threshold_or_baseline=0.5,
+        detail=f"reported by {hit.get('c', '?')} as {typ} with confidence {conf:.2f}",
+    )
+    f = Finding(score=conf, reasons=(reason,), recommended_action="warn_customer")
+    sev = "high" if conf >= 0.85 else "medium"
+    return ("intel", typ, "", f, sev, 24 * 3600.0, "")
+
+
+def watch_risk(
+    core: Core, digest: int, t: float, typologies: frozenset[str] | None = None
+) -> float:
+    """Current risk of an entity by its digest: local detections and shared intel.
+
+    Local detections count only for ``typologies`` (all when ``None``); shared
+    intel always counts.
+    """
+    best = 0.0
+    for prefix in ("w", "i"):
+        hit = core.lookup(f"{prefix}:{digest}")
+        if not hit or float(hit.get("x", 0.0)) < t:
+            continue
+        if prefix == "w" and typologies is not None and hit.get("y") not in typologies:
+            continue
+        best = max(best, float(hit.get("s", 0.0)))
+    return best
