@@ -17,6 +17,7 @@ from typing import Any, Protocol, TypeVar
 import orjson
 
 from earlywarn.alerts.build import build_alert
+from earlywarn.alerts.lifecycle import BoundedStore
 from earlywarn.alerts.route import Routed, Router
 from earlywarn.contract.alert import Alert, dead_letter
 from earlywarn.contract.decode import decode
@@ -100,6 +101,8 @@ class Stores:
     subscribers: StateStore = field(default_factory=_store)
     hotspots: StateStore = field(default_factory=_store)
     watchlist: StateStore = field(default_factory=_store)
+    #: Last alert per (typology, entity), for the update stream (:mod:`earlywarn.alerts.lifecycle`).
+    alerts: StateStore = field(default_factory=BoundedStore)
 
     @classmethod
     def in_memory(cls) -> Stores:
@@ -120,6 +123,8 @@ class Outcome:
     #: Every record to re-key onto an internal topic (:data:`INTERNAL_TOPICS`), the
     #: by-payee one included; publish them, then feed them to :meth:`Pipeline.handle_internal`.
     forwards: list[Forward] = field(default_factory=list)
+    #: Pseudonymised indicators (key, contract intel record) for the intel topic.
+    intel: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
 def _load(store: StateStore, key: str, cls: Callable[[Any], S]) -> S | None:
@@ -168,6 +173,8 @@ class Pipeline:
         self.metrics = metrics
         self.max_message_bytes = max_message_bytes
         engine.lookup = self._lookup
+        if router.intel_pseudonym is not None:
+            engine.pseudonym = router.intel_pseudonym
 
     def _lookup(self, key: str) -> Any:
         raw = self.stores.watchlist.get(key)
@@ -306,6 +313,7 @@ class Pipeline:
                 "payments": _load(stores.debits, event.entity_id, DebitState.from_json),
             }
             engine.learn_label(event, states)
+            outcome.intel.extend(self.router.label_indicators(event))
             return []
         if isinstance(event, IntelEvent):
             key = f"p:{event.indicator}" if event.pseudonymised else f"i:{key_id(event.indicator)}"
@@ -321,12 +329,14 @@ class Pipeline:
     def _emit(self, detections: list[Detection], outcome: Outcome, now: float) -> None:
         for detection in detections:
             alert = build_alert(detection, created_time=now)
+            alert = self.router.track(alert, self.stores.alerts)
             outcome.alerts.append(alert)
             routed, unrouted = self.router.route(alert)
             outcome.routed.extend(routed)
+            outcome.intel.extend(self.router.indicators(alert, detection.detector))
             if self.metrics is not None:
                 self.metrics.alerts.labels(typology=alert.typology, severity=alert.severity).inc()
-                for copy in routed[1:]:
+                for copy in (r for r in routed if r.alert.pseudonymised):
                     self.metrics.regulator_alerts.labels(jurisdiction=copy.topic[-2:]).inc()
                 for country in unrouted:
                     self.metrics.unrouted.labels(jurisdiction=country).inc()

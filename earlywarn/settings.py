@@ -7,9 +7,12 @@ keyword or from the environment (``EARLYWARN_<FIELD>``, e.g. ``EARLYWARN_BROKER`
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+
+from earlywarn.security import KafkaSecurity, read_secret
 
 DEFAULT_BROKER = "kafka://127.0.0.1:9092"
 
@@ -27,6 +30,18 @@ class Topics:
     alerts_regulators_prefix: str = "earlywarn.alerts.regulators."
     deadletter: str = "earlywarn.deadletter"
     payments_by_payee: str = "earlywarn.payments.by-payee"
+    #: Prefix of the internal re-keyed topics (two deployments sharing one cluster).
+    internal_prefix: str = ""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Topics:
+        """Topic names from ``EARLYWARN_TOPICS_<FIELD>`` variables (e.g. ``..._CDR``)."""
+        values = {
+            f.name: env[f"EARLYWARN_TOPICS_{f.name.upper()}"]
+            for f in fields(cls)
+            if f"EARLYWARN_TOPICS_{f.name.upper()}" in env
+        }
+        return cls(**values)
 
     def kinds(self) -> dict[str, str]:
         """Map input topic names to the decoder's input kinds."""
@@ -40,6 +55,10 @@ class Topics:
 
     def regulator(self, country: str) -> str:
         return f"{self.alerts_regulators_prefix}{country}"
+
+    def internal(self, name: str) -> str:
+        """Name of an internal re-keyed topic in this deployment."""
+        return f"{self.internal_prefix}{name}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,6 +89,25 @@ class Settings:
     keys_file
         Pseudonymisation keys (JSON ``{"CC": {"key_id": ..., "key": hex}}``).
         Env ``EARLYWARN_KEYS_FILE``; keys may also come from ``EARLYWARN_KEYS`` (same JSON).
+        A jurisdiction may also list ``previous`` keys with an overlap end, and the reserved
+        entry ``INTEL`` holds the key shared with intel partners (see
+        :mod:`earlywarn.alerts.pseudonymise`).
+    routing_file
+        Alert routing rules (TOML, :mod:`earlywarn.alerts.routing`). ``None``: every
+        typology of every severity to every jurisdiction concerned. Env
+        ``EARLYWARN_ROUTING_FILE``.
+    intel_min_severity
+        Alerts of at least this severity publish a pseudonymised indicator to the intel
+        topic (confirmed scam labels always do). ``"off"``: never.
+    intel_country
+        ``source_country`` of the indicators this deployment publishes; by default the
+        first jurisdiction of the alert.
+    security_protocol, ssl_cafile, ssl_certfile, ssl_keyfile
+        Kafka TLS: ``PLAINTEXT`` (default), ``SSL``, ``SASL_PLAINTEXT`` or ``SASL_SSL``, the
+        CA bundle, and a client certificate for mutual TLS.
+    sasl_mechanism, sasl_username, sasl_password_file
+        Kafka SASL (``PLAIN``, ``SCRAM-SHA-256``, ``SCRAM-SHA-512``). The password comes
+        from the file, or from ``EARLYWARN_SASL_PASSWORD``; it is never held here.
     """
 
     broker: str = DEFAULT_BROKER
@@ -84,6 +122,16 @@ class Settings:
     max_message_bytes: int = 64 * 1024
     models_dir: Path | None = Path("models")
     checkpoint_interval_s: float = 300.0
+    routing_file: Path | None = None
+    intel_min_severity: str = "critical"
+    intel_country: str | None = None
+    security_protocol: str = "PLAINTEXT"
+    ssl_cafile: Path | None = None
+    ssl_certfile: Path | None = None
+    ssl_keyfile: Path | None = None
+    sasl_mechanism: str | None = None
+    sasl_username: str | None = None
+    sasl_password_file: Path | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -95,6 +143,8 @@ class Settings:
             if raw is None or f.name == "topics":
                 continue
             values[f.name] = _coerce(f.name, raw)
+        if "topics" not in overrides:
+            values["topics"] = Topics.from_env(env)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
@@ -105,6 +155,21 @@ class Settings:
     def bootstrap(self) -> str:
         """``host:port`` list for kafka-python / aiokafka."""
         return broker_to_bootstrap(self.broker)
+
+    @property
+    def security(self) -> KafkaSecurity:
+        """TLS/SASL options for every Kafka client (password read from its file now)."""
+        return KafkaSecurity(
+            protocol=self.security_protocol.upper(),
+            cafile=self.ssl_cafile,
+            certfile=self.ssl_certfile,
+            keyfile=self.ssl_keyfile,
+            sasl_mechanism=self.sasl_mechanism.upper() if self.sasl_mechanism else None,
+            sasl_username=self.sasl_username,
+            sasl_password=read_secret(
+                self.sasl_password_file, os.environ.get("EARLYWARN_SASL_PASSWORD")
+            ),
+        )
 
 
 def broker_to_bootstrap(url: str) -> str:
@@ -130,6 +195,6 @@ def _coerce(name: str, raw: str) -> Any:
         return int(raw)
     if name == "checkpoint_interval_s":
         return float(raw)
-    if name in ("data_dir", "keys_file", "models_dir"):
+    if name in ("data_dir", "keys_file", "models_dir", "routing_file") or name.endswith("file"):
         return Path(raw)
     return raw

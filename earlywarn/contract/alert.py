@@ -51,7 +51,23 @@ class Alert:
     """An early-warning alert (contract v1).
 
     ``reporter`` (the operator or institution that reported the triggering event),
-    ``channel``, ``key_id`` and ``pseudonymised`` are optional additions to the contract.
+    ``channel``, ``key_id`` and ``pseudonymised`` are optional additions to the contract,
+    and so is the update stream:
+
+    ``revision``
+        0 for the first alert under an ``alert_id``; each escalation of the same alert
+        (same detector, entity and window, higher severity) adds one. A reader keeps the
+        highest revision of each ``alert_id``.
+    ``previous_severity``
+        Severity of what this alert updates: its previous revision, or the alert it
+        supersedes.
+    ``supersedes``
+        ``alert_id`` of an earlier, still unexpired alert on the same typology and entity
+        (from an earlier window), which this one replaces.
+    ``previous_pseudonyms``
+        Regulator copies during a key rotation's overlap only: ``{key_id: {"alert_id",
+        "entity_id", "evidence_event_ids", "supersedes"}}`` under the previous key, so
+        pseudonyms from before the rotation still match.
     """
 
     alert_id: str
@@ -72,6 +88,10 @@ class Alert:
     channel: str = ""
     key_id: str | None = None
     pseudonymised: bool = False
+    revision: int = 0
+    previous_severity: str | None = None
+    supersedes: str | None = None
+    previous_pseudonyms: dict[str, dict[str, Any]] | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -93,9 +113,16 @@ class Alert:
             "reporter": self.reporter,
             "channel": self.channel,
             "pseudonymised": self.pseudonymised,
+            "revision": self.revision,
         }
         if self.key_id is not None:
             out["key_id"] = self.key_id
+        if self.previous_severity is not None:
+            out["previous_severity"] = self.previous_severity
+        if self.supersedes is not None:
+            out["supersedes"] = self.supersedes
+        if self.previous_pseudonyms is not None:
+            out["previous_pseudonyms"] = self.previous_pseudonyms
         out.update(self.extra)
         return out
 

@@ -16,8 +16,8 @@ from typing import Any
 import faust
 import orjson
 
-from earlywarn.alerts.pseudonymise import Pseudonymiser, load_keys
-from earlywarn.alerts.route import Router
+from earlywarn.alerts import Pseudonymiser, load_keys
+from earlywarn.alerts.route import make_router
 from earlywarn.learning.artifact import load_engine
 from earlywarn.metrics import Metrics
 from earlywarn.pipeline import INTERNAL_TOPICS, Outcome, Pipeline, Stores
@@ -28,7 +28,10 @@ from earlywarn.stream.web import register_pages
 log = logging.getLogger(__name__)
 
 #: Partitioned tables (co-partitioned with the input and internal topics) and global ones.
-TABLES = ("callers", "senders", "debits", "credits", "imeis", "domains", "subscribers", "hotspots")
+TABLES = (
+    "callers", "senders", "debits", "credits", "imeis", "domains", "subscribers", "hotspots",
+    "alerts",
+)  # fmt: skip
 GLOBAL_TABLES = ("watchlist",)
 
 
@@ -51,6 +54,9 @@ def faust_config(settings: Settings) -> dict[str, Any]:
         "stream_wait_empty": True,
         "logging_config": None,
     }
+    credentials = settings.security.faust_credentials()
+    if credentials is not None:
+        conf["broker_credentials"] = credentials
     if settings.embedded:
         # BROKER.md #1: group joins take about half the session timeout.
         conf.update(broker_session_timeout=6.0, broker_heartbeat_interval=1.0)
@@ -83,7 +89,10 @@ class Worker:
             )
 
         self.inputs = {kind: topic(name) for name, kind in topics.kinds().items()}
-        self.internal = {kind: topic(name, internal=True) for kind, name in INTERNAL_TOPICS.items()}
+        self.internal = {
+            kind: topic(topics.internal(name), internal=True)
+            for kind, name in INTERNAL_TOPICS.items()
+        }
         self.deadletter = topic(topics.deadletter)
         self.out_topics: dict[str, Any] = {}
         table_args: dict[str, Any] = {"default": None, "key_type": str, "value_type": bytes}
@@ -101,7 +110,7 @@ class Worker:
         log.info("engine %s (artifact %s)", engine.model_version, engine.artifact_version)
         self.pipeline = Pipeline(
             engine=engine,
-            router=Router(topics, pseudonymiser or load_keys(settings.keys_file)),
+            router=make_router(settings, pseudonymiser or load_keys(settings.keys_file)),
             stores=Stores(**self.tables),
             topics=topics,
             metrics=self.metrics,
@@ -154,6 +163,10 @@ class Worker:
         for copy in outcome.routed:
             self._out(copy.topic).send_soon(
                 key=copy.key.encode(), value=orjson.dumps(copy.alert.to_dict())
+            )
+        for key, indicator in outcome.intel:
+            self._out(self.settings.topics.intel).send_soon(
+                key=key.encode(), value=orjson.dumps(indicator)
             )
         if outcome.alerts:
             now = time.time()

@@ -1,0 +1,105 @@
+"""The update stream of alerts: revisions, escalations and supersession.
+
+The engine already decides *when* an alert is raised: once per detector, entity and dedup
+window, and again in the same window only when the severity rises (an escalation, same
+``alert_id``). This module says how each raised alert relates to the ones before it, from
+one small record per ``(typology, entity)``: the last alert's id, severity, revision and
+expiry.
+
+* Same ``alert_id`` as the record: an escalation, ``revision`` is the record's plus one
+  and ``previous_severity`` the record's severity.
+* A new ``alert_id`` while the recorded alert has not expired (at the new alert's event
+  time): a new window of the same story; ``supersedes`` names the earlier alert and
+  ``previous_severity`` its severity; ``revision`` starts at 0.
+* Otherwise a fresh alert, revision 0.
+
+The record is keyed by typology and entity, so it lives where that entity's alerts are
+raised: in a worker it is a changelog-backed table on the partition of the raising stream
+(restarts and rebalances keep it, and the same events in the same order give the same
+revisions, as in replay); in replay and tests it is :class:`BoundedStore`. A redelivered
+message is not re-scored into a new alert (the engine's own state already claims it), and
+a duplicate that does get through carries the same ``alert_id`` and revision, so readers
+drop it.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any, Protocol
+
+import orjson
+
+from earlywarn.contract.alert import Alert
+
+
+class LedgerStore(Protocol):
+    """Get and set bytes by key (a dict, a Faust table, :class:`BoundedStore`)."""
+
+    def get(self, key: str, /) -> Any: ...
+
+    def __setitem__(self, key: str, value: bytes, /) -> None: ...
+
+
+class BoundedStore:
+    """An in-memory store that keeps the ``capacity`` most recently written keys.
+
+    >>> s = BoundedStore(capacity=2)
+    >>> s["a"], s["b"], s["c"] = b"1", b"2", b"3"
+    >>> s.get("a") is None, s.get("c")
+    (True, b'3')
+    """
+
+    def __init__(self, capacity: int = 100_000) -> None:
+        self.capacity = capacity
+        self._data: OrderedDict[str, bytes] = OrderedDict()
+
+    def get(self, key: str, /) -> bytes | None:
+        return self._data.get(key)
+
+    def __setitem__(self, key: str, value: bytes, /) -> None:
+        self._data[key] = value
+        self._data.move_to_end(key)
+        while len(self._data) > self.capacity:
+            self._data.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+def ledger_key(alert: Alert) -> str:
+    """Record key of an alert: typology, entity type and entity."""
+    return f"{alert.typology}|{alert.entity_type}|{alert.entity_id}"
+
+
+def track(alert: Alert, store: LedgerStore) -> Alert:
+    """``alert`` with ``revision``, ``previous_severity`` and ``supersedes`` set.
+
+    Updates the record in ``store``.
+
+    Examples
+    --------
+    >>> from earlywarn.contract.alert import Alert
+    >>> a = Alert("id1", 0.0, 0.0, "msisdn", "+2348012345678", "wangiri", "medium", 0.7,
+    ...           (), "monitor", (), ("NG",), {}, 86400.0)
+    >>> s = BoundedStore()
+    >>> first = track(a, s)
+    >>> up = track(a.evolve(severity="high", event_time=60.0), s)
+    >>> first.revision, up.revision, up.previous_severity
+    (0, 1, 'medium')
+    >>> nxt = track(a.evolve(alert_id="id2", event_time=3600.0), s)
+    >>> nxt.supersedes, nxt.revision
+    ('id1', 0)
+    """
+    key = ledger_key(alert)
+    raw = store.get(key)
+    prev: dict[str, Any] | None = None if raw is None else orjson.loads(raw)
+    out = alert
+    if prev is not None:
+        if prev["a"] == alert.alert_id:
+            out = alert.evolve(revision=int(prev["r"]) + 1, previous_severity=prev["s"])
+        elif float(prev["x"]) > alert.event_time:
+            out = alert.evolve(supersedes=prev["a"], previous_severity=prev["s"])
+    store[key] = orjson.dumps(
+        {"a": out.alert_id, "s": out.severity, "r": out.revision, "x": out.expires_time}
+    )
+    return out
