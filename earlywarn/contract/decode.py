@@ -40,6 +40,8 @@ from earlywarn.contract.events import (
     SmsEvent,
 )
 from earlywarn.contract.fields import (
+    MAX_AMOUNT,
+    MAX_DURATION_S,
     MAX_ID_LEN,
     MAX_MESSAGE_BYTES,
     MAX_STR_LEN,
@@ -131,7 +133,7 @@ def call_from_dict(obj: dict[str, Any]) -> CallEvent:
         caller=caller,
         callee=callee,
         answered=f.boolean("answered"),
-        duration_s=f.number("duration_s"),
+        duration_s=f.number("duration_s", max_value=MAX_DURATION_S),
         caller_country=country_of(caller),
         callee_country=country_of(callee),
         caller_imei=f.string("caller_imei", required=False, max_len=MAX_ID_LEN),
@@ -194,7 +196,7 @@ def payment_from_dict(obj: dict[str, Any]) -> PaymentEvent:
         institution=f.string("institution"),
         payer_account=f.string("payer_account", max_len=MAX_ID_LEN),
         payee_account=f.string("payee_account", max_len=MAX_ID_LEN),
-        amount=f.number("amount", positive=True),
+        amount=f.number("amount", positive=True, max_value=MAX_AMOUNT),
         currency=currency,
         rail=f.choice("rail", RAILS),
         payer_msisdn=payer_msisdn,

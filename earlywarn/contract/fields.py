@@ -23,6 +23,12 @@ from earlywarn.contract.reasons import ContractError, Reason
 MAX_MESSAGE_BYTES = 64 * 1024
 MAX_ID_LEN = 64
 MAX_STR_LEN = 256
+#: Upper bounds of numeric fields. Finite but huge values (``1e308``) overflow the running
+#: sums of per-entity state to infinity, which its JSON encoding cannot carry: the entity's
+#: state would no longer load, and every later event of that entity would be dead-lettered.
+#: A call longer than 30 days or an amount of 10^15 major units is not a real event.
+MAX_DURATION_S = 30 * 86_400.0
+MAX_AMOUNT = 1e15
 
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 
@@ -153,7 +159,14 @@ class Fields:
             raise ContractError(Reason.WRONG_TYPE, name, "expected true or false")
         return value
 
-    def number(self, name: str, *, required: bool = True, positive: bool = False) -> Any:
+    def number(
+        self,
+        name: str,
+        *,
+        required: bool = True,
+        positive: bool = False,
+        max_value: float = math.inf,
+    ) -> Any:
         value = self._get(name, required)
         if value is None:
             return None
@@ -164,6 +177,8 @@ class Fields:
             raise ContractError(Reason.BAD_VALUE, name, "not finite")
         if value < 0 or (positive and value == 0):
             raise ContractError(Reason.NEGATIVE_VALUE, name, "must be > 0" if positive else "")
+        if value > max_value:
+            raise ContractError(Reason.BAD_VALUE, name, f"must be <= {max_value:g}")
         return value
 
     def time(self, name: str, *, required: bool = True) -> Any:
