@@ -1,4 +1,4 @@
-"""``earlywarn`` command line: broker, worker, replay, demo, keys, and the loadtest tools."""
+"""``earlywarn`` command line: broker, worker, replay, demo, keys, alerts, schema, loadtest."""
 
 from __future__ import annotations
 
@@ -24,8 +24,33 @@ def _broker_arg(p: argparse.ArgumentParser) -> None:
     )
 
 
+_SECURITY_FLAGS = (
+    "security_protocol", "ssl_cafile", "ssl_certfile", "ssl_keyfile",
+    "sasl_mechanism", "sasl_username", "sasl_password_file",
+)  # fmt: skip
+
+
+def _security_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("Kafka security (each also EARLYWARN_<NAME>)")
+    g.add_argument("--security-protocol", default=None, help="PLAINTEXT, SSL, SASL_SSL, ...")
+    g.add_argument("--ssl-cafile", type=Path, default=None, help="CA bundle of the brokers")
+    g.add_argument("--ssl-certfile", type=Path, default=None, help="client certificate (mTLS)")
+    g.add_argument("--ssl-keyfile", type=Path, default=None, help="client key (mTLS)")
+    g.add_argument("--sasl-mechanism", default=None, help="PLAIN, SCRAM-SHA-256, SCRAM-SHA-512")
+    g.add_argument("--sasl-username", default=None)
+    g.add_argument(
+        "--sasl-password-file",
+        type=Path,
+        default=None,
+        help="file holding the SASL password (or env EARLYWARN_SASL_PASSWORD)",
+    )
+
+
 def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
     embedded = getattr(args, "embedded", None)
+    for name in _SECURITY_FLAGS:
+        extra.setdefault(name, getattr(args, name, None))
+    extra.setdefault("routing_file", getattr(args, "routing", None))
     return Settings.from_env(
         broker=getattr(args, "broker", None),
         embedded=embedded,
@@ -119,6 +144,34 @@ def cmd_keys_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keys_rotate(args: argparse.Namespace) -> int:
+    from earlywarn.alerts.keyfile import KeyFileError, rotate_keys
+
+    countries = tuple(c.strip().upper() for c in args.countries.split(",") if c.strip())
+    try:
+        new = rotate_keys(Path(args.file), countries, overlap_s=args.overlap_days * 86400.0)
+    except (KeyFileError, OSError) as err:
+        print(f"earlywarn keys rotate: {err}", file=sys.stderr)
+        return 2
+    for cc, key_id in sorted(new.items()):
+        print(f"{cc}: new key {key_id}; the previous key stays valid {args.overlap_days:g} days")
+    print("restart the workers to use the new keys", file=sys.stderr)
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    import json
+
+    from earlywarn.contract.schema import alert_schema
+
+    text = json.dumps(alert_schema(), indent=2) + "\n"
+    if args.out:
+        Path(args.out).write_text(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from earlywarn.demo import run_demo
 
@@ -150,7 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keys", type=Path, default=None, help="pseudonymisation keys file")
     p.add_argument("--models", type=Path, default=None, help="model artifacts (default models/)")
     p.add_argument("--app-id", default=None)
+    p.add_argument("--routing", type=Path, default=None, help="routing rules (TOML)")
     p.add_argument("--loglevel", default="info")
+    _security_args(p)
     p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("topics", help="create every topic earlywarn uses (idempotent)")
@@ -188,6 +243,22 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("file")
     k.add_argument("--countries", default=",".join(COUNTRIES))
     k.set_defaults(func=cmd_keys_init)
+    k = ks.add_parser(
+        "rotate", help="new key for some jurisdictions; the old one stays valid for an overlap"
+    )
+    k.add_argument("file")
+    k.add_argument("--countries", required=True, help="comma-separated, e.g. TH,MY")
+    k.add_argument("--overlap-days", type=float, default=7.0)
+    k.set_defaults(func=cmd_keys_rotate)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of a contract record")
+    p.add_argument("record", choices=["alert"])
+    p.add_argument("--out", default=None, help="write to this file instead of stdout")
+    p.set_defaults(func=cmd_schema)
+
+    from earlywarn.alerts.cli import add_alerts_parser
+
+    add_alerts_parser(sub, _broker_arg, _security_args, _settings)
 
     p = sub.add_parser("demo", help="broker + worker + seeded sample, with a live alert view")
     p.add_argument("--data-dir", default=None)

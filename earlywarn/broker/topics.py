@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from earlywarn.broker.embedded import EmbeddedBrokerError
+from earlywarn.security import KafkaSecurity
 
 __all__ = ["create_topics"]
 
@@ -21,6 +22,7 @@ def create_topics(
     replication: int = 1,
     *,
     timeout_ms: int = 10_000,
+    security: KafkaSecurity | None = None,
 ) -> list[str]:
     """Create topics if they don't exist yet (idempotent).
 
@@ -34,6 +36,8 @@ def create_topics(
         Replication factor.
     timeout_ms : int, default 10000
         How long to wait for the broker to create the topics and show them in metadata.
+    security : KafkaSecurity, optional
+        TLS/SASL options of the connection; plaintext by default.
 
     Returns
     -------
@@ -53,6 +57,7 @@ def create_topics(
         bootstrap_servers=bootstrap,
         client_id="earlywarn-admin",
         request_timeout_ms=timeout_ms,
+        **(security or KafkaSecurity()).kafka_python(),
     )
     try:
         existing = set(admin.list_topics())

@@ -12,6 +12,8 @@ from typing import Any
 
 import orjson
 
+from earlywarn.security import KafkaSecurity
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from kafka import KafkaConsumer, KafkaProducer, TopicPartition
@@ -26,9 +28,12 @@ KEY_FIELDS: dict[str, str] = {
 }
 
 
-def producer(bootstrap: str, **config: Any) -> KafkaProducer:
-    """A producer with ``acks=all`` and a little linger for batching."""
+def producer(
+    bootstrap: str, *, security: KafkaSecurity | None = None, **config: Any
+) -> KafkaProducer:
+    """A producer with ``acks=all`` and a little linger for batching (TLS/SASL per ``security``)."""
     opts: dict[str, Any] = {"acks": "all", "linger_ms": 5, "retries": 5}
+    opts.update((security or KafkaSecurity()).kafka_python())
     opts.update(config)
     return KafkaProducer(bootstrap_servers=bootstrap.split(","), **opts)
 
@@ -39,13 +44,14 @@ def produce_events(
     *,
     topic_map: dict[str, str] | None = None,
     on_sent: Callable[[int], None] | None = None,
+    security: KafkaSecurity | None = None,
 ) -> int:
     """Send contract events (dicts with a ``"topic"`` field) keyed per the contract.
 
     The ``topic`` field is removed from the value. ``topic_map`` renames topics.
     Returns the number sent; raises if the broker did not acknowledge them all.
     """
-    prod = producer(bootstrap)
+    prod = producer(bootstrap, security=security)
     sent = 0
     try:
         for ev in events:
@@ -67,9 +73,15 @@ def produce_events(
     return sent
 
 
-def produce_raw(bootstrap: str, topic: str, values: Iterable[tuple[bytes | None, bytes]]) -> int:
+def produce_raw(
+    bootstrap: str,
+    topic: str,
+    values: Iterable[tuple[bytes | None, bytes]],
+    *,
+    security: KafkaSecurity | None = None,
+) -> int:
     """Send raw (key, value) pairs, e.g. malformed messages for dead-letter tests."""
-    prod = producer(bootstrap)
+    prod = producer(bootstrap, security=security)
     n = 0
     try:
         for key, value in values:
@@ -84,9 +96,12 @@ def produce_raw(bootstrap: str, topic: str, values: Iterable[tuple[bytes | None,
 class TopicReader:
     """Read JSON records from whole topics, from the beginning, without a consumer group."""
 
-    def __init__(self, bootstrap: str, topics: Iterable[str]) -> None:
+    def __init__(
+        self, bootstrap: str, topics: Iterable[str], *, security: KafkaSecurity | None = None
+    ) -> None:
         self.consumer = KafkaConsumer(
             bootstrap_servers=bootstrap.split(","),
+            **(security or KafkaSecurity()).kafka_python(),
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             fetch_max_wait_ms=50,  # BROKER.md #6: must be >= 1 ms
