@@ -333,7 +333,7 @@ class Pipeline:
             outcome.alerts.append(alert)
             routed, unrouted = self.router.route(alert)
             outcome.routed.extend(routed)
-            outcome.intel.extend(self.router.indicators(alert, detection.detector))
+            outcome.intel.extend(self.router.indicators(alert, detection.detector, self._lookup))
             if self.metrics is not None:
                 self.metrics.alerts.labels(typology=alert.typology, severity=alert.severity).inc()
                 for copy in (r for r in routed if r.alert.pseudonymised):

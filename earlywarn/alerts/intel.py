@@ -7,11 +7,14 @@ partner holding the same key looks up ``p:<pseudonym>`` for each entity it sees
 (``Engine.pseudonym``).
 
 No loops: alerts raised *because of* shared intel (the intel detector, or a reason that
-cites ``shared_intel``) publish nothing, so an indicator is never echoed back.
+cites ``shared_intel``) publish nothing, and neither does an alert on an entity the shared
+watchlist already holds an unexpired indicator for (``known``), so an indicator is never
+echoed back, and a partner's own later detection of it does not send it round again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from earlywarn.alerts.pseudonymise import PERSONAL_ENTITY_TYPES, Pseudonymiser
@@ -49,14 +52,26 @@ class IntelPublisher:
     def enabled(self) -> bool:
         return self.pseudonymiser.intel_key is not None and self.min_rank is not None
 
-    def from_alert(self, alert: Alert, detector: str = "") -> tuple[str, dict[str, Any]] | None:
-        """``(key, value)`` of the indicator for ``alert``, or ``None``."""
+    def from_alert(
+        self,
+        alert: Alert,
+        detector: str = "",
+        known: Callable[[str], Any] | None = None,
+    ) -> tuple[str, dict[str, Any]] | None:
+        """``(key, value)`` of the indicator for ``alert``, or ``None``.
+
+        ``known`` looks up the shared watchlist (``p:<pseudonym>`` entries).
+        """
         if not self.enabled or self.min_rank is None:
             return None
         if severity_rank(alert.severity) < self.min_rank:
             return None
         if detector == "intel" or any(r.feature == "shared_intel" for r in alert.reasons):
             return None  # learned from intel: don't echo it
+        if known is not None and alert.entity_type in INDICATOR_TYPES:
+            hit = known(f"p:{self.pseudonymiser.intel_pseudonym(alert.entity_id)}")
+            if hit and float(hit.get("x", 0.0)) >= alert.event_time:
+                return None  # partners already have it
         country = self.source_country or (alert.jurisdictions[0] if alert.jurisdictions else "")
         return self.indicator(
             alert.entity_type,

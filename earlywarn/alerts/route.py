@@ -7,6 +7,7 @@ payer and payee) get a copy; without a rules file everything goes everywhere.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,9 +94,14 @@ class Router:
             out.append(Routed(self.topics.regulator(country), copy.entity_id, copy))
         return out, unrouted
 
-    def indicators(self, alert: Alert, detector: str = "") -> list[tuple[str, dict[str, Any]]]:
-        """Intel records (key, value) to publish for ``alert``: none, or one."""
-        found = self.intel.from_alert(alert, detector)
+    def indicators(
+        self, alert: Alert, detector: str = "", known: Callable[[str], Any] | None = None
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """Intel records (key, value) to publish for ``alert``: none, or one.
+
+        ``known`` looks up the shared watchlist: what partners already share is not sent.
+        """
+        found = self.intel.from_alert(alert, detector, known)
         return [] if found is None else [found]
 
     def label_indicators(self, label: LabelEvent) -> list[tuple[str, dict[str, Any]]]:
