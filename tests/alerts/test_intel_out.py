@@ -95,7 +95,7 @@ def test_a_partner_with_the_indicator_flags_the_caller_on_its_first_call() -> No
     assert first_a is not None and intel, "the campaign should reach critical and publish"
     b = pipe()
     assert b.engine.pseudonym is not None  # set from the shared intel key
-    for key, value in intel:
+    for _key, value in intel:
         b.handle("earlywarn.intel", orjson.dumps(value), now=0.0)
     first_b, echoed = campaign(b)
     assert first_b is not None and first_b < first_a

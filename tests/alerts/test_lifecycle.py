@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 from pathlib import Path
 
@@ -69,5 +70,5 @@ def test_replay_alerts_all_expire_and_revisions_rise_with_severity(tmp_path: Pat
         by_id.setdefault(str(a["alert_id"]), []).append(a)
     for versions in by_id.values():
         assert [v["revision"] for v in versions] == list(range(len(versions)))
-        for prev, cur in zip(versions, versions[1:], strict=False):
+        for prev, cur in itertools.pairwise(versions):
             assert cur["previous_severity"] == prev["severity"]
