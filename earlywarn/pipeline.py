@@ -32,8 +32,9 @@ from earlywarn.contract.events import (
 from earlywarn.contract.reasons import ContractError, Reason
 from earlywarn.detectors.base import Detection
 from earlywarn.features import CallerState, CreditState, DebitState, SenderState, key_id
-from earlywarn.features.linked import DomainState, HotspotState, ImeiState, SubscriberState
+from earlywarn.features.linked import DomainState, HotspotState, ImeiState
 from earlywarn.features.state import EntityState
+from earlywarn.features.victims import SubscriberState
 from earlywarn.metrics import Metrics
 from earlywarn.scoring import Engine, Forward
 from earlywarn.settings import Topics
@@ -65,6 +66,7 @@ INTERNAL_TOPICS: dict[str, str] = {
     "msisdn": "earlywarn.internal.by-msisdn",
     "hotspot": "earlywarn.internal.by-place",
     "watch": "earlywarn.internal.watchlist",
+    "suspect": "earlywarn.internal.by-payee-suspect",
 }
 
 _LINKED: dict[str, tuple[str, Callable[[Any], EntityState]]] = {
@@ -72,6 +74,7 @@ _LINKED: dict[str, tuple[str, Callable[[Any], EntityState]]] = {
     "domain": ("domains", DomainState.from_json),
     "msisdn": ("subscribers", SubscriberState.from_json),
     "hotspot": ("hotspots", HotspotState.from_json),
+    "suspect": ("credits", CreditState.from_json),
 }
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 
 from earlywarn.alerts import Pseudonymiser, Router
+from earlywarn.contract.alert import iso
 from earlywarn.pipeline import Outcome, Pipeline, Stores
 from earlywarn.scoring import Engine
 from earlywarn.settings import Topics
@@ -68,31 +69,103 @@ def test_sims_sharing_one_device_raise_simbox_on_the_device_and_each_sim() -> No
     assert len(sims) >= 4 and len(found) == len(set(found))
 
 
-def test_payment_after_a_wangiri_contact_is_a_victim_in_progress_on_the_first_transfer() -> None:
-    pipe = _pipe()
-    scammer, victim = "+23276000001", "+66811111111"
-    for i in range(30):  # a one-ring burst makes the number risky
-        _run(pipe, "telco.cdr", {**_call(i, scammer, f"+668100{i:05d}"), "answered": False})
-    call = {**_call(40, scammer, victim), "answered": True, "duration_s": 30}
-    _run(pipe, "telco.cdr", call)
-    pay = {
-        "event_id": "p1",
-        "event_time": T.format(20, 0),
+SCAMMER, VICTIM = "+23276000001", "+66811111111"
+
+
+def _flag(pipe: Pipeline, party: str, typology: str = "impersonation") -> None:
+    """Mark ``party`` as a confirmed scam number through shared intel."""
+    intel = {
+        "indicator_type": "msisdn",
+        "indicator": party,
+        "pseudonymised": False,
+        "confidence": 0.95,
+        "source_country": "TH",
+        "typology": typology,
+        "expires_time": "2026-11-24T00:00:00Z",
+    }
+    pipe.handle("earlywarn.intel", orjson.dumps(intel))
+
+
+def _pay(i: int, payer: str, msisdn: str, minute: int, **extra: Any) -> dict[str, Any]:
+    return {
+        "event_id": f"p{i}",
+        "event_time": T.format(minute, i % 60),
         "institution": "TH-KBANK",
-        "payer_account": "TH-KBANK:1",
+        "payer_account": payer,
         "payee_account": "TH-KBANK:MULE",
         "amount": 500,
         "currency": "THB",
         "rail": "bank_transfer",
-        "payer_msisdn": victim,
+        "payer_msisdn": msisdn,
+        **extra,
     }
-    alerts = [a for o in _run(pipe, "payments.events", pay) for a in o.alerts]
-    vip = [a for a in alerts if a.typology == "victim_in_progress"]
-    assert vip and vip[0].entity_id == "TH-KBANK:1"
+
+
+def _vip(outcomes: list[Outcome]) -> list[str]:
+    return [a.entity_id for o in outcomes for a in o.alerts if a.typology == "victim_in_progress"]
+
+
+def test_payment_after_a_call_from_a_flagged_number_is_a_victim_in_progress() -> None:
+    pipe = _pipe()
+    _flag(pipe, SCAMMER)
+    _run(pipe, "telco.cdr", {**_call(40, SCAMMER, VICTIM), "answered": True, "duration_s": 300})
+    outcomes = _run(pipe, "payments.events", _pay(1, "TH-KBANK:1", VICTIM, 20))
+    vip = [a for o in outcomes for a in o.alerts if a.typology == "victim_in_progress"]
+    assert [a.entity_id for a in vip] == ["TH-KBANK:1"]
     assert vip[0].recommended_action == "hold_payment" and vip[0].model_version
+    assert iso(vip[0].event_time) == "2026-11-23T06:20:01.000Z"  # the payment's own time
     # a second transfer to the same payee is no longer to a first-time payee
-    again = _run(pipe, "payments.events", {**pay, "event_id": "p2", "event_time": T.format(21, 0)})
-    assert not [a for o in again for a in o.alerts if a.typology == "victim_in_progress"]
+    assert _vip(_run(pipe, "payments.events", _pay(2, "TH-KBANK:1", VICTIM, 21))) == []
+
+
+def test_a_call_that_arrives_after_its_payment_still_joins_it() -> None:
+    """Symmetric join: the by-msisdn topic may deliver the payment before the call."""
+    pipe = _pipe()
+    _flag(pipe, SCAMMER)
+    assert _vip(_run(pipe, "payments.events", _pay(1, "TH-KBANK:1", VICTIM, 20))) == []
+    late = _run(pipe, "telco.cdr", {**_call(40, SCAMMER, VICTIM), "answered": True})
+    assert _vip(late) == ["TH-KBANK:1"]
+    again = _run(pipe, "telco.cdr", {**_call(41, SCAMMER, VICTIM), "answered": True})
+    assert _vip(again) == []  # one alert per account and window
+
+
+def test_no_victim_alert_for_card_payments_or_after_wangiri_rings() -> None:
+    pipe = _pipe()  # Wangiri costs a call back, not a transfer
+    scammer = "+23276000002"
+    for i in range(30):  # a one-ring burst flags the number as Wangiri
+        _run(pipe, "telco.cdr", _call(i, scammer, f"+668100{i:05d}"))
+    _run(pipe, "telco.cdr", {**_call(40, scammer, VICTIM), "answered": True})
+    assert _vip(_run(pipe, "payments.events", _pay(1, "TH-KBANK:1", VICTIM, 20))) == []
+    pipe = _pipe()
+    _flag(pipe, SCAMMER)
+    _run(pipe, "telco.cdr", {**_call(40, SCAMMER, VICTIM), "answered": True})
+    card = _pay(1, "TH-KBANK:1", VICTIM, 20, rail="card")
+    assert _vip(_run(pipe, "payments.events", card)) == []
+
+
+def test_victims_of_a_scam_text_paying_one_account_flag_it_and_each_of_them() -> None:
+    pipe = _pipe()
+    sender = "+66899000001"
+    _flag(pipe, sender, typology="smishing")
+    seen: list[list[Outcome]] = []
+    for i in range(3):
+        victim = f"+6681111110{i}"
+        sms = {
+            "event_id": f"s{i}",
+            "event_time": T.format(10, i),
+            "operator": "TH-AIS",
+            "sender": sender,
+            "recipient": victim,
+            "has_url": True,
+            "url_domain": "kbank-verify.top",
+        }
+        _run(pipe, "telco.sms", sms)
+        seen.append(_run(pipe, "payments.events", _pay(i, f"TH-KBANK:{i}", victim, 20 + i)))
+    # one text is weak evidence: no alert on the first two payments alone
+    assert _vip(seen[0]) == [] and _vip(seen[1]) == []
+    last = seen[2]
+    assert ("mule", "TH-KBANK:MULE") in _alerts(last)
+    assert sorted(_vip(last)) == ["TH-KBANK:0", "TH-KBANK:1", "TH-KBANK:2"]
 
 
 def test_shared_intel_matches_until_it_expires() -> None:

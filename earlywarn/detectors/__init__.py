@@ -13,7 +13,11 @@ from earlywarn.detectors.smishing import (
     brand_imitation,
 )
 from earlywarn.detectors.terms import Term, gated_score, ramp
-from earlywarn.detectors.victim import SimSwapDetector, VictimInProgressDetector
+from earlywarn.detectors.victim import (
+    SimSwapDetector,
+    VictimFanInDetector,
+    VictimInProgressDetector,
+)
 from earlywarn.detectors.wangiri import WangiriDetector
 
 
@@ -30,6 +34,7 @@ def default_detectors() -> list[Detector]:
         MuleDetector(),
         PigButcheringDetector(),
         VictimInProgressDetector(),
+        VictimFanInDetector(),
         SimSwapDetector(),
         HotspotDetector(),
     ]
@@ -50,6 +55,7 @@ __all__ = [
     "SmishingDomainDetector",
     "SmishingSenderDetector",
     "Term",
+    "VictimFanInDetector",
     "VictimInProgressDetector",
     "WangiriDetector",
     "brand_imitation",

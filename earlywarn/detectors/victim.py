@@ -115,3 +115,57 @@ class SimSwapDetector(Detector):
         if score <= 0.0:
             return None
         return Finding(score=score, reasons=reasons, recommended_action="hold_payment")
+
+
+class VictimFanInDetector(Detector):
+    """Several people, each just contacted by a flagged scam party, paying one new payee.
+
+    Runs on the payee's suspect list (``channel = "suspect"``): ``suspect_payers_24h``
+    counts distinct payers in 24 h whose payment followed a risky call or message,
+    ``suspect_share`` their share of all the account's payers then. A merchant paid by
+    a few people who also got a scam text has a low share; a mule collecting from a
+    campaign's victims has a high one.
+
+    Examples
+    --------
+    >>> d = VictimFanInDetector()
+    >>> f = d.score_one({"suspect_payers_24h": 3.0, "suspect_share": 1.0})
+    >>> round(f.score, 2), f.recommended_action
+    (1.0, 'freeze_account')
+    >>> d.score_one({"suspect_payers_24h": 1.0, "suspect_share": 1.0}) is None
+    True
+    """
+
+    name = "mule-victims"
+    typology = "mule"
+    version = "1"
+    entity_type = "account"
+    channel = "suspect"
+    ttl_s = 72 * 3600.0
+
+    def __init__(self, *, min_victims: float = 2.0, threshold: float = 0.75) -> None:
+        self.threshold = threshold
+        self.gate = Term(
+            "suspect_payers_24h",
+            min_victims - 1.0,
+            min_victims,
+            1.0,
+            "{value:g} people paid it right after contact from a flagged scam party "
+            "(threshold {threshold:g})",
+        )
+        self.pattern = (
+            Term(
+                "suspect_share",
+                0.2,
+                0.5,
+                1.0,
+                "{value:.0%} of its payers in 24 h were such contacts (threshold {threshold:.0%})",
+            ),
+        )
+
+    def score_one(self, features: Mapping[str, float]) -> Finding | None:
+        """Score one payee's suspect features; ``None`` below two suspected victims."""
+        score, reasons = gated_score(self.gate, self.pattern, features)
+        if score <= 0.0:
+            return None
+        return Finding(score=score, reasons=reasons, recommended_action="freeze_account")

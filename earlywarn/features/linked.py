@@ -1,10 +1,11 @@
-"""Cross-entity state, kept under a re-keyed entity: a device, a URL domain, a subscriber.
+"""Cross-entity state, kept under a re-keyed entity: a device, a URL domain, a place.
 
 Call and SMS events are keyed by the caller/sender and payments by the payer, so what
-links entities across keys (SIMs sharing one IMEI, senders sharing one domain, a
-suspicious call followed by a payment of the callee) lives in states keyed by the linking
-entity. The pipeline re-keys the events onto them (``Outcome.forwards``), so each state
-stays partition-local. Keys inside the states are :func:`key_id` digests, never raw ids.
+links entities across keys (SIMs sharing one IMEI, senders sharing one domain, alerts in
+one cell) lives in states keyed by the linking entity; victims and the accounts they pay
+are in :mod:`~earlywarn.features.victims`. The pipeline re-keys the events onto them
+(``Outcome.forwards``), so each state stays partition-local. Keys inside the states are
+:func:`key_id` digests, never raw ids.
 """
 
 from __future__ import annotations
@@ -112,79 +113,6 @@ class DomainState(WindowedState):
             "suspect_share_1h": flag_share(hour, 1),
             "domain_age_s": age(self.first_seen, end) if self.window.entries else 0.0,
         }
-
-
-class SubscriberState(EntityState):
-    """A subscriber (msisdn) as a potential victim: who contacted it, its device, its payees.
-
-    ``contacts`` holds the last few first contacts from unknown parties (time, digest of
-    the caller/sender, score of that party at the time); ``device_change`` the time and
-    device of the latest switch to a new device; ``payees`` the digests of payees its
-    linked accounts paid before.
-
-    Examples
-    --------
-    >>> s = SubscriberState()
-    >>> s.contact(100.0, "+2327600001", 0.9)
-    >>> s.new_payee("ACC-1"), s.new_payee("ACC-1")
-    (True, False)
-    >>> [c[0] for c in s.recent_contacts(200.0, 3600.0)]
-    [100.0]
-    >>> SubscriberState.from_json(s.to_json()) == s
-    True
-    """
-
-    contacts_cap: ClassVar[int] = 6
-    payees_cap: ClassVar[int] = 32
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.contacts: list[list[float]] = []
-        self.device_change: tuple[float, str] | None = None
-        self.payees: list[int] = []
-        self.max_time = float("-inf")
-
-    def contact(self, t: float, party: str, score: float) -> None:
-        """Record a contact from ``party`` scored ``score`` (0..1) at that time."""
-        self.contacts.append([float(t), float(key_id(party)), round(float(score), 4)])
-        self.contacts.sort()
-        del self.contacts[: max(0, len(self.contacts) - self.contacts_cap)]
-        self.max_time = max(self.max_time, t)
-
-    def recent_contacts(self, t: float, within_s: float) -> list[list[float]]:
-        """Contacts in the ``within_s`` seconds up to ``t``."""
-        return [c for c in self.contacts if t - within_s <= c[0] <= t]
-
-    def device(self, t: float, imei: str) -> None:
-        """Record that the subscriber's number appeared on a new device ``imei``."""
-        self.device_change = (float(t), imei)
-        self.max_time = max(self.max_time, t)
-
-    def new_payee(self, payee: str) -> bool:
-        """Remember ``payee``; ``True`` if the subscriber's accounts never paid it before."""
-        return remember(self.payees, key_id(payee), self.payees_cap)
-
-    def to_json(self) -> dict[str, Any]:
-        """Compact JSON-compatible form; inverse of :meth:`from_json`."""
-        return {
-            **self._common_json(),
-            "c": self.contacts,
-            "d": list(self.device_change) if self.device_change else None,
-            "p": self.payees,
-            "t": None if self.max_time == float("-inf") else self.max_time,
-        }
-
-    @classmethod
-    def from_json(cls, obj: Any) -> Self:
-        """Rebuild a state from :meth:`to_json` output."""
-        state = cls()
-        state._load_common(obj)
-        state.contacts = [[float(v) for v in c] for c in obj["c"]]
-        d = obj["d"]
-        state.device_change = None if d is None else (float(d[0]), str(d[1]))
-        state.payees = [int(p) for p in obj["p"]]
-        state.max_time = float("-inf") if obj["t"] is None else float(obj["t"])
-        return state
 
 
 class HotspotState(WindowedState):

@@ -196,6 +196,14 @@ class CreditState(WindowedState):
 
     span_s: ClassVar[float] = DAY
     cap: ClassVar[int] = 256
+    #: Suspected victims kept per payee (see :meth:`suspect`).
+    suspects_cap: ClassVar[int] = 8
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: ``[time, payer account, event_id, weight, reporter, jurisdictions]`` of
+        #: recent payments from payers just contacted by a risky party, latest per payer.
+        self.suspects: list[list[Any]] = []
 
     @property
     def max_time(self) -> float:
@@ -216,6 +224,44 @@ class CreditState(WindowedState):
         """Add one payment received by this account."""
         self.window.add(ev.event_time, value=ev.amount, key=key_id(ev.payer_account))
         self._observe(ev.event_id, ev.event_time)
+
+    def suspect(
+        self,
+        t: float,
+        payer: str,
+        event_id: str,
+        weight: float,
+        reporter: str,
+        jurisdictions: tuple[str, ...],
+    ) -> None:
+        """Record a payment from ``payer``, just contacted by a risky party (``weight`` 0..1)."""
+        rows = [s for s in self.suspects if s[1] != payer and s[0] >= t - DAY]
+        rows.append(
+            [float(t), payer, event_id, round(float(weight), 4), reporter, list(jurisdictions)]
+        )
+        rows.sort(key=lambda s: (s[0], s[2]))
+        self.suspects = rows[-self.suspects_cap :]
+
+    def suspect_share(self, t: float) -> tuple[float, float]:
+        """Weighted count of suspected victims paying in 24 h up to ``t``, and their share."""
+        recent = [s for s in self.suspects if t - DAY <= s[0] <= t]
+        payers = distinct(self.window.select(DAY, max(t, self.max_time)))
+        n = len(recent)
+        return sum(float(s[3]) for s in recent), n / max(n, payers) if n else 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        """Compact JSON-compatible form; inverse of :meth:`from_json`."""
+        out = super().to_json()
+        if self.suspects:
+            out["x"] = self.suspects
+        return out
+
+    @classmethod
+    def from_json(cls, obj: Any) -> Self:
+        """Rebuild a state from :meth:`to_json` output."""
+        state = super().from_json(obj)
+        state.suspects = [list(s) for s in obj.get("x", ())]
+        return state
 
     def features(self, now: float | None = None) -> dict[str, float]:
         """Current features (names in :data:`CREDIT_FEATURES`)."""

@@ -12,17 +12,14 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from earlywarn.detectors import Detection
-from earlywarn.features import EntityState, key_id
-from earlywarn.features.linked import DomainState, HotspotState, ImeiState, SubscriberState
-from earlywarn.scoring.core import fields_of
+from earlywarn.features import CreditState, EntityState
+from earlywarn.features.linked import DomainState, HotspotState, ImeiState
+from earlywarn.features.victims import SubscriberState
 from earlywarn.scoring.forward import Linked
-from earlywarn.scoring.watch import watch_risk
+from earlywarn.scoring.victims import process_subscriber, process_suspect
 
 if TYPE_CHECKING:
     from earlywarn.scoring.core import Core
-
-#: Detected typologies whose contact with a subscriber puts the subscriber at risk.
-CONTACT_TYPOLOGIES = frozenset(("impersonation", "smishing", "wangiri", "pig_butchering"))
 
 
 def process_linked(
@@ -120,69 +117,13 @@ def process_linked(
         return hot, found
     if kind == "msisdn":
         sub = state if isinstance(state, SubscriberState) else SubscriberState()
-        return sub, _subscriber(core, sub, ev, payload, jur, reporter)
+        return sub, process_subscriber(core, sub, ev, payload, jur, reporter)
+    if kind == "suspect":
+        credit = state if isinstance(state, CreditState) else None
+        return process_suspect(core, key, payload, credit)
     raise ValueError(f"unknown linked kind {kind!r}")
 
 
 def _device_hit(core: Core, feats: Mapping[str, float]) -> bool:
     d = core.by_name.get("simbox-device")
     return d is not None and core.found(d, d.score_one(feats)) is not None
-
-
-def _subscriber(
-    core: Core,
-    sub: SubscriberState,
-    ev: Linked,
-    payload: Mapping[str, Any],
-    jur: tuple[str, ...],
-    reporter: str,
-) -> list[Detection]:
-    k, t = payload.get("k"), ev.event_time
-    if k == "contact":
-        sub.contact(t, str(payload["p"]), float(payload.get("x", 0.0)))
-        return []
-    if k == "device":
-        sub.device(t, str(payload["i"]))
-        return []
-    new_payee = sub.new_payee(str(payload["b"])) and bool(payload.get("n"))
-    risk, when = 0.0, 0.0
-    for c_t, digest, score in sub.recent_contacts(t, 3 * 3600.0):
-        r = max(score, watch_risk(core, int(digest), t, CONTACT_TYPOLOGIES))
-        if r > risk:
-            risk, when = r, c_t
-    feats = {
-        "contact_risk": risk,
-        "contact_age_s": t - when if risk > 0 else 86400.0,
-        "new_payee": 1.0 if new_payee else 0.0,
-        "amount_vs_max_prior": float(payload.get("r", 0.0)),
-        "device_change_s": t - sub.device_change[0] if sub.device_change else -1.0,
-    }
-    account = str(payload["a"])
-    found = core.run(
-        ev,
-        feats,
-        own=sub,
-        entity_id=account,
-        entity_type="account",
-        jurisdictions=jur,
-        reporter=reporter,
-        learn=False,
-        channel="subscriber",
-    )
-    if sub.device_change and any(d.typology == "sim_swap" for d in found):
-        swap = next(d for d in found if d.typology == "sim_swap")
-        imei = sub.device_change[1]
-        ws = core.claim(sub, f"sim_swap>{key_id(imei)}", t, swap.severity)
-        if ws is not None:
-            found.append(
-                Detection(
-                    **{
-                        **fields_of(swap),
-                        "entity_type": "imei",
-                        "entity_id": imei,
-                        "detector": "sim-swap-device",
-                        "window_start": ws,
-                    }
-                )
-            )
-    return found

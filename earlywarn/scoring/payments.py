@@ -12,6 +12,7 @@ from earlywarn.contract.alert import Explanation
 from earlywarn.contract.events import PaymentEvent
 from earlywarn.detectors import Detection, Detector, Finding
 from earlywarn.features import CreditState, DebitState, EntityState, account_features, key_id
+from earlywarn.features.victims import PUSH_RAILS
 from earlywarn.scoring.core import countries as _countries
 from earlywarn.scoring.forward import forward
 from earlywarn.scoring.watch import intel_hit, watch_risk
@@ -43,7 +44,8 @@ def process_debit(
             extra.append(intel)
     payee_risk = watch_risk(core, key_id(ev.payee_account), ev.event_time, PAYEE_TYPOLOGIES)
     mule = core.by_name.get("mule")
-    if mule is not None and features["new_payee"]:
+    # Cash-out agents serve everyone: being paid by a mule doesn't make one a mule.
+    if mule is not None and features["new_payee"] and ev.rail != "cash_out":
         payer_risk = watch_risk(core, key_id(ev.payer_account), ev.event_time, _MULE)
         if payer_risk >= 0.85:
             extra.append(_layer_finding(mule, payer_risk))
@@ -86,6 +88,7 @@ def process_debit(
                     "b": ev.payee_account,
                     "n": features["new_payee"],
                     "r": features["amount_vs_max_prior"],
+                    "w": ev.rail in PUSH_RAILS,
                 },
             )
         )

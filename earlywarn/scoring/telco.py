@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 from earlywarn.contract.events import CallEvent, SmsEvent
 from earlywarn.detectors import Detection, brand_imitation
 from earlywarn.features import CallerState, SenderState, key_id
+from earlywarn.features.victims import CALL, SMS
 from earlywarn.scoring.core import countries as _countries
 from earlywarn.scoring.forward import forward
-from earlywarn.scoring.watch import intel_hit
+from earlywarn.scoring.watch import contact_risk, intel_hit
 
 if TYPE_CHECKING:
     from earlywarn.scoring.core import Core
@@ -55,7 +56,17 @@ def process_call(
             )
     if first_contact and ev.answered:
         core.pending.append(
-            forward("msisdn", ev.callee, {**base, "k": "contact", "p": ev.caller, "x": 0.0})
+            forward(
+                "msisdn",
+                ev.callee,
+                {
+                    **base,
+                    "k": "contact",
+                    "p": ev.caller,
+                    "x": contact_risk(core, ev.caller, found, ev.event_time),
+                    "v": CALL,
+                },
+            )
         )
     return state, found
 
@@ -100,7 +111,17 @@ def process_sms(
         )
     if ev.has_url:
         core.pending.append(
-            forward("msisdn", ev.recipient, {**base, "k": "contact", "p": ev.sender, "x": 0.0})
+            forward(
+                "msisdn",
+                ev.recipient,
+                {
+                    **base,
+                    "k": "contact",
+                    "p": ev.sender,
+                    "x": contact_risk(core, ev.sender, found, ev.event_time),
+                    "v": SMS,
+                },
+            )
         )
     if ev.sender_imei:
         core.pending.append(forward("imei", ev.sender_imei, {**base, "m": ev.sender}))

@@ -8,6 +8,7 @@ through :attr:`~earlywarn.scoring.core.Core.lookup`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from earlywarn.contract.alert import Explanation
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
 #: Typologies that never feed the watchlist or hot spots (they are about places or are
 #: too weak to act on).
 NO_WATCH = frozenset(("hotspot", "anomaly"))
+#: Detected typologies whose contact with a subscriber puts the subscriber at risk of
+#: sending money (Wangiri costs a premium-rate call back, not a transfer).
+CONTACT_TYPOLOGIES = frozenset(("impersonation", "smishing", "pig_butchering"))
 
 
 def after(core: Core, found: list[Detection], event: Any, channel: str) -> None:
@@ -98,3 +102,9 @@ def watch_risk(
             continue
         best = max(best, float(hit.get("s", 0.0)))
     return best
+
+
+def contact_risk(core: Core, party: str, found: Sequence[Detection], t: float) -> float:
+    """How risky ``party`` is as a contact at ``t``: this event's detections or the watchlist."""
+    now = max((d.score for d in found if d.typology in CONTACT_TYPOLOGIES), default=0.0)
+    return max(now, watch_risk(core, key_id(party), t, CONTACT_TYPOLOGIES))

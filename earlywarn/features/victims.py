@@ -1,0 +1,137 @@
+"""Victims and the accounts they pay: the states behind cross-channel fusion.
+
+A payment links two channels through the payer's phone number: a subscriber (keyed by
+msisdn) collects the contacts it received and the payments its accounts made, so a risky
+call followed by a transfer to a new payee is seen in one place, whichever of the two
+arrives first (a symmetric event-time join). Suspected victim payments are then re-keyed
+onto the payee (:class:`CreditState` ``suspects``), where several victims paying one
+account mark it as a mule.
+
+The pending payments keep raw account ids (an alert must name the account to hold);
+everything else is a :func:`key_id` digest. Both lists are short and bounded.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Self
+
+from earlywarn.features.state import EntityState
+from earlywarn.features.window import key_id, remember
+
+HOUR = 3600.0
+#: Contact kinds: a live (answered) call, or a message with a link.
+CALL, SMS = 1.0, 0.0
+#: Payment rails a victim can be talked into (push payments to a person or wallet).
+PUSH_RAILS: frozenset[str] = frozenset(
+    ("bank_transfer", "mobile_money", "ewallet", "crypto_onramp")
+)
+
+
+class SubscriberState(EntityState):
+    """A subscriber (msisdn) as a potential victim: contacts, device, payees, payments.
+
+    ``contacts`` holds the last few first contacts from unknown parties as ``[time,
+    digest of the caller/sender, score of that party then, kind]`` (kind :data:`CALL`
+    or :data:`SMS`); ``device_change`` the time and device of the latest switch to a new
+    device; ``payees`` digests of payees its accounts paid before; ``pays`` the last few
+    payments of its accounts as ``[time, account, payee, event_id, new_payee, push,
+    amount_vs_max_prior, reporter, jurisdictions]``, so a contact that arrives after a
+    payment it preceded is still joined to it.
+
+    Examples
+    --------
+    >>> s = SubscriberState()
+    >>> s.contact(100.0, "+2327600001", 0.9, CALL)
+    >>> s.new_payee("ACC-1"), s.new_payee("ACC-1")
+    (True, False)
+    >>> [c[0] for c in s.recent_contacts(200.0, 3600.0)]
+    [100.0]
+    >>> s.pay(300.0, "A1", "ACC-1", "p1", True, True, 2.0, "BANK", ("TH",))
+    >>> [p[3] for p in s.pays_after(100.0, 3600.0)]
+    ['p1']
+    >>> SubscriberState.from_json(s.to_json()) == s
+    True
+    """
+
+    contacts_cap: ClassVar[int] = 6
+    payees_cap: ClassVar[int] = 32
+    pays_cap: ClassVar[int] = 4
+    #: Payments older than this before the latest event are not kept for late contacts.
+    pays_span_s: ClassVar[float] = 3 * HOUR
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.contacts: list[list[float]] = []
+        self.device_change: tuple[float, str] | None = None
+        self.payees: list[int] = []
+        self.pays: list[list[Any]] = []
+        self.max_time = float("-inf")
+
+    def contact(self, t: float, party: str, score: float, kind: float = CALL) -> None:
+        """Record a contact of ``kind`` from ``party``, scored ``score`` (0..1) then."""
+        self.contacts.append([float(t), float(key_id(party)), round(float(score), 4), kind])
+        self.contacts.sort()
+        del self.contacts[: max(0, len(self.contacts) - self.contacts_cap)]
+        self.max_time = max(self.max_time, t)
+
+    def recent_contacts(self, t: float, within_s: float) -> list[list[float]]:
+        """Contacts in the ``within_s`` seconds up to ``t``."""
+        return [c for c in self.contacts if t - within_s <= c[0] <= t]
+
+    def device(self, t: float, imei: str) -> None:
+        """Record that the subscriber's number appeared on a new device ``imei``."""
+        self.device_change = (float(t), imei)
+        self.max_time = max(self.max_time, t)
+
+    def new_payee(self, payee: str) -> bool:
+        """Remember ``payee``; ``True`` if the subscriber's accounts never paid it before."""
+        return remember(self.payees, key_id(payee), self.payees_cap)
+
+    def pay(
+        self,
+        t: float,
+        account: str,
+        payee: str,
+        event_id: str,
+        new_payee: bool,
+        push: bool,
+        ratio: float,
+        reporter: str,
+        jurisdictions: tuple[str, ...],
+    ) -> None:
+        """Keep one payment of the subscriber's accounts for contacts that arrive late."""
+        self.max_time = max(self.max_time, t)
+        row = [float(t), account, payee, event_id, int(new_payee), int(push), float(ratio)]
+        self.pays.append([*row, reporter, list(jurisdictions)])
+        self.pays.sort(key=lambda p: (p[0], p[3]))
+        horizon = self.max_time - self.pays_span_s
+        self.pays = [p for p in self.pays if p[0] >= horizon][-self.pays_cap :]
+
+    def pays_after(self, t: float, within_s: float) -> list[list[Any]]:
+        """Kept payments in the ``within_s`` seconds from ``t`` on."""
+        return [p for p in self.pays if t <= p[0] <= t + within_s]
+
+    def to_json(self) -> dict[str, Any]:
+        """Compact JSON-compatible form; inverse of :meth:`from_json`."""
+        return {
+            **self._common_json(),
+            "c": self.contacts,
+            "d": list(self.device_change) if self.device_change else None,
+            "p": self.payees,
+            "q": self.pays,
+            "t": None if self.max_time == float("-inf") else self.max_time,
+        }
+
+    @classmethod
+    def from_json(cls, obj: Any) -> Self:
+        """Rebuild a state from :meth:`to_json` output (older states had no ``q``)."""
+        state = cls()
+        state._load_common(obj)
+        # States written before contact kinds existed hold three values: calls.
+        state.contacts = [[float(v) for v in (*c, CALL)[:4]] for c in obj["c"]]
+        d = obj["d"]
+        state.device_change = None if d is None else (float(d[0]), str(d[1]))
+        state.payees = [int(p) for p in obj["p"]]
+        state.pays = [list(p) for p in obj.get("q", ())]
+        state.max_time = float("-inf") if obj["t"] is None else float(obj["t"])
+        return state

@@ -1,0 +1,180 @@
+"""Cross-channel fusion: victims in progress, SIM swaps, and the accounts victims pay.
+
+A subscriber's state (keyed by msisdn) sees the contacts its number received and the
+payments of its accounts. A push payment to a first-time payee within
+:attr:`~earlywarn.detectors.VictimInProgressDetector.window_s` after a live call from a
+party scored risky is a victim in progress, whichever of the two records arrived first.
+A message with a link is weaker evidence (scam texts reach thousands who pay new payees
+for ordinary reasons), so such payments, like the call-linked ones, are re-keyed onto
+the payee as *suspects*; when several suspected victims pay one account, that account is
+flagged as a mule and each of its suspected victims as a victim in progress.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from earlywarn.detectors import Detection
+from earlywarn.features import CreditState, key_id
+from earlywarn.features.victims import CALL, SubscriberState
+from earlywarn.scoring.core import fields_of
+from earlywarn.scoring.forward import Linked, forward
+from earlywarn.scoring.watch import CONTACT_TYPOLOGIES, watch_risk
+
+if TYPE_CHECKING:
+    from earlywarn.scoring.core import Core
+
+#: Contacts older than this before a payment are not linked to it (seconds).
+WINDOW_S = 3 * 3600.0
+#: A payer whose contact was at least this risky is reported to the payee as a suspect.
+SUSPECT_RISK = 0.5
+#: Weight of a suspect whose risky contact was only a message (a call weighs 1).
+SMS_WEIGHT = 0.7
+
+
+def process_subscriber(
+    core: Core,
+    sub: SubscriberState,
+    ev: Linked,
+    payload: Mapping[str, Any],
+    jur: tuple[str, ...],
+    reporter: str,
+) -> list[Detection]:
+    """One contact, device change or payment record of a subscriber."""
+    k, t = payload.get("k"), ev.event_time
+    if k == "contact":
+        kind = float(payload.get("v", CALL))
+        sub.contact(t, str(payload["p"]), float(payload.get("x", 0.0)), kind)
+        found: list[Detection] = []
+        for pay in sub.pays_after(t, WINDOW_S):  # the contact arrived after its payment
+            found += _judge(core, sub, pay, late=True)
+        return found
+    if k == "device":
+        sub.device(t, str(payload["i"]))
+        return []
+    new_payee = sub.new_payee(str(payload["b"])) and bool(payload.get("n"))
+    push = bool(payload.get("w", True))
+    ratio = float(payload.get("r", 0.0))
+    account, payee = str(payload["a"]), str(payload["b"])
+    sub.pay(t, account, payee, ev.event_id, new_payee, push, ratio, reporter, jur)
+    pay = next(p for p in reversed(sub.pays) if p[3] == ev.event_id)
+    return _judge(core, sub, pay, late=False)
+
+
+def _judge(core: Core, sub: SubscriberState, pay: list[Any], *, late: bool) -> list[Detection]:
+    """Detections for one kept payment, against the contacts before it."""
+    t, account, payee, event_id, new_payee, push, ratio, reporter, jur = pay
+    call_risk, sms_risk, when = 0.0, 0.0, 0.0
+    for c_t, digest, score, kind in sub.recent_contacts(t, WINDOW_S):
+        r = max(score, watch_risk(core, int(digest), t, CONTACT_TYPOLOGIES))
+        if kind == CALL and r > call_risk:
+            call_risk, when = r, c_t
+        sms_risk = max(sms_risk, r) if kind != CALL else sms_risk
+    linked = push and new_payee
+    feats = {
+        "contact_risk": call_risk if push else 0.0,
+        "contact_age_s": t - when if call_risk > 0 else 86400.0,
+        "new_payee": float(new_payee),
+        "amount_vs_max_prior": ratio,
+        "device_change_s": -1.0 if late or not sub.device_change else t - sub.device_change[0],
+    }
+    ev = Linked(event_id, t, "msisdn")
+    found = core.run(
+        ev,
+        feats,
+        own=sub,
+        entity_id=account,
+        entity_type="account",
+        jurisdictions=tuple(jur),
+        reporter=reporter,
+        learn=False,
+        channel="subscriber",
+    )
+    if linked and max(call_risk, sms_risk) >= SUSPECT_RISK:
+        # A live call is personal; a text with a link went to thousands: it counts half.
+        weight = 1.0 if call_risk >= SUSPECT_RISK else SMS_WEIGHT
+        core.pending.append(
+            forward(
+                "suspect",
+                payee,
+                {"t": t, "e": event_id, "a": account, "r": weight, "o": reporter, "j": list(jur)},
+            )
+        )
+    if not late and sub.device_change and any(d.typology == "sim_swap" for d in found):
+        found += _swap_device(core, sub, found, t)
+    return found
+
+
+def _swap_device(
+    core: Core, sub: SubscriberState, found: Sequence[Detection], t: float
+) -> list[Detection]:
+    """The SIM-swap alert again, on the new device."""
+    assert sub.device_change is not None
+    swap = next(d for d in found if d.typology == "sim_swap")
+    imei = sub.device_change[1]
+    ws = core.claim(sub, f"sim_swap>{key_id(imei)}", t, swap.severity)
+    if ws is None:
+        return []
+    return [
+        Detection(
+            **{
+                **fields_of(swap),
+                "entity_type": "imei",
+                "entity_id": imei,
+                "detector": "sim-swap-device",
+                "window_start": ws,
+            }
+        )
+    ]
+
+
+def process_suspect(
+    core: Core, payee: str, payload: Mapping[str, Any], state: CreditState | None
+) -> tuple[CreditState, list[Detection]]:
+    """A suspected victim paid ``payee``: flag a payee that several of them paid."""
+    credit = state if state is not None else CreditState()
+    t = float(payload["t"])
+    jur = tuple(payload.get("j", ()))
+    reporter = str(payload.get("o", ""))
+    credit.suspect(t, str(payload["a"]), str(payload["e"]), float(payload["r"]), reporter, jur)
+    n, share = credit.suspect_share(t)  # n: weighted count
+    ev = Linked(str(payload["e"]), t, "payments")
+    found = core.run(
+        ev,
+        {"suspect_payers_24h": float(n), "suspect_share": share},
+        own=credit,
+        entity_id=payee,
+        entity_type="account",
+        jurisdictions=jur,
+        reporter=reporter,
+        learn=False,
+        channel="suspect",
+    )
+    flagged = max((d.score for d in found if d.typology == "mule"), default=0.0)
+    if not flagged and "mule-victims" in core.by_name:
+        d0 = core.by_name["mule-victims"]
+        f0 = d0.score_one({"suspect_payers_24h": float(n), "suspect_share": share})
+        flagged = f0.score if f0 is not None and f0.score >= core.threshold(d0) else 0.0
+    vip = core.by_name.get("victim-in-progress")
+    if not flagged or vip is None:
+        return credit, found
+    for s_t, payer, event_id, _risk, s_reporter, s_jur in credit.suspects:
+        f = vip.score_one({"payee_risk": flagged, "new_payee": 1.0})
+        if f is None or f.score < core.threshold(vip):
+            continue
+        sev = vip.severity(f.score)
+        hit = (vip.name, vip.typology, "account", f, sev, vip.ttl_s, f"id:{payer}")
+        found += core.run(
+            Linked(str(event_id), float(s_t), "payments"),
+            {},
+            own=credit,
+            entity_id=payer,
+            entity_type="account",
+            jurisdictions=tuple(s_jur),
+            reporter=str(s_reporter),
+            learn=False,
+            channel="-",
+            extra=[hit],
+        )
+    return credit, found
