@@ -145,9 +145,10 @@ def test_stream_raises_the_same_alerts_as_replay_and_dead_letters_bad_input(
     assert len(operators) == raised  # nothing lost between the worker and the topic
     got = final(operators)
     assert {k: v for k, v in got.items() if v[0] not in ARRIVAL_ORDER_DEPENDENT} == local
-    # Cross-channel fusion joins a payment with an earlier call on the by-msisdn topic; when a
-    # backlog drains, the payments topic runs ahead of the CDRs in event time and the join can
-    # miss. It never invents an alert the replay doesn't raise.
+    # Cross-channel fusion joins calls and payments per subscriber in either arrival order,
+    # but how risky a caller was then is read from the watchlist, a global table that the
+    # stream fills asynchronously (replay fills it at once), so the stream can see a caller
+    # flagged later than replay does. It never invents an alert the replay doesn't raise.
     assert set(got) <= set(want)
 
     # Regulator copies: the same pseudonymised ids per jurisdiction, and no raw identifier.
