@@ -270,7 +270,12 @@ def build_parser() -> argparse.ArgumentParser:
     except ImportError:  # the loadtest package is not installed
         loadtest_cli = None  # type: ignore[assignment]
     if loadtest_cli is not None:
-        for name in ("add_simulate_parser", "add_evaluate_parser", "add_adapt_parser"):
+        for name in (
+            "add_simulate_parser",
+            "add_evaluate_parser",
+            "add_adapt_parser",
+            "add_compare_parser",
+        ):
             adder = getattr(loadtest_cli, name, None)
             if adder is not None:
                 adder(sub)
