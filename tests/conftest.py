@@ -15,8 +15,9 @@ Worker fixtures (integration tests of the stream and of deploy/)
 ``keys_file``
     Development pseudonymisation keys for a few jurisdictions.
 ``start_worker``
-    ``start(partitions=1, name="w1", env=None, ready=True) -> WorkerProcess``; every
-    worker it started is stopped at teardown.
+    ``start(partitions=1, name="w1", env=None, ready=True, app_id=None) -> WorkerProcess``;
+    every worker it started is stopped at teardown. Workers share one app id (one consumer
+    group) unless ``app_id`` is given.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def start_worker(
 ) -> Iterator[Callable[..., WorkerProcess]]:
     """``start(partitions=1, name="w1", env=None, ready=True) -> WorkerProcess``."""
     started: list[WorkerProcess] = []
-    app_id = f"ew-{uuid.uuid4().hex[:8]}"
+    default_app_id = f"ew-{uuid.uuid4().hex[:8]}"
 
     def start(
         *,
@@ -89,6 +90,7 @@ def start_worker(
         name: str = "w1",
         env: dict[str, str] | None = None,
         ready: bool = True,
+        app_id: str | None = None,
     ) -> WorkerProcess:
         worker = WorkerProcess(
             broker=fresh_broker.url,
@@ -96,7 +98,7 @@ def start_worker(
             data_dir=tmp_path / name / "data",
             keys_file=keys_file,
             log_path=tmp_path / name / "worker.log",
-            app_id=app_id,
+            app_id=app_id or default_app_id,
             partitions=partitions,
             env=env,
         )
