@@ -1,0 +1,129 @@
+"""Streaming-vs-batch comparison: metrics on hand-made rankings, the time split, slices."""
+
+from __future__ import annotations
+
+import io
+import math
+import random
+from pathlib import Path
+
+import orjson
+import pytest
+from loadtest_helpers import data_dir
+
+from earlywarn.alerts.pseudonymise import Pseudonymiser
+from earlywarn.replay import Replay
+from loadtest.compare import compare_amlsim, compare_paysim
+from loadtest.compare_baseline import Transfer, account_features, account_group
+from loadtest.compare_metrics import halves, max_before, pr_auc, recall_at_fpr, score, split_time
+from loadtest.label_lift import LabelUse, replay, without_labels
+
+
+def test_recall_at_one_percent_fpr_on_a_known_ranking() -> None:
+    # 200 negatives: 1 % FPR allows 2 of them above the threshold.
+    y = [1] * 10 + [0] * 200
+    s = [1.0 - i / 1000 for i in range(210)]  # positives first, then negatives
+    assert recall_at_fpr(y, s) == 1.0
+    # 3 negatives on top: the first threshold within 1 % FPR keeps no positive.
+    y2 = [0, 0, 0] + [1] * 10 + [0] * 197
+    assert recall_at_fpr(y2, s) == 0.0
+    # 2 negatives on top (exactly 1 % FPR), then 5 positives, a negative, 5 positives.
+    y3 = [0, 0] + [1] * 5 + [0] + [1] * 5 + [0] * 197
+    assert recall_at_fpr(y3, s) == 0.5
+    # Ties move together: a positive tied with 3 negatives is not reachable at 1 % FPR.
+    assert recall_at_fpr([1, 0, 0, 0] + [0] * 96, [0.9, 0.9, 0.9, 0.9] + [0.1] * 96) == 0.0
+    assert math.isnan(recall_at_fpr([0, 0], [0.1, 0.2]))
+
+
+def test_pr_auc_and_score() -> None:
+    assert pr_auc([1, 0, 1, 0], [0.9, 0.8, 0.7, 0.1]) == pytest.approx((1 + 2 / 3) / 2)
+    assert pr_auc([1, 1, 0, 0], [0.0, 0.0, 0.0, 0.0]) == pytest.approx(0.5)  # all tied
+    s = score("x", [1, 0, 0, 0], [0.0, 0.0, 0.0, 0.0])
+    assert (s.n, s.positives, s.prevalence, s.recall_at_1pct_fpr) == (4, 1, 0.25, 0.0)
+    with pytest.raises(ValueError):
+        score("x", [1], [0.1, 0.2])
+
+
+def test_time_split_has_no_leakage() -> None:
+    rng = random.Random(3)
+    times = [float(rng.randrange(50)) for _ in range(1001)]  # many ties
+    at = split_time(times)
+    train, test = halves(times, at)
+    assert sorted(train + test) == list(range(len(times)))
+    assert max(times[i] for i in train) < min(times[i] for i in test)
+    assert abs(len(train) - len(test)) < 60  # about half, ties kept together
+
+
+def test_account_features_read_only_their_half() -> None:
+    first = [Transfer(float(i), f"p{i % 5}", "hub", 10.0) for i in range(20)]
+    second = [Transfer(100.0 + i, "hub", f"q{i}", 1e6) for i in range(20)]
+    alone = account_features(first, step_s=50.0, days=1.0)
+    assert alone == account_features(
+        [t for t in first + second if t.time < 100.0], step_s=50.0, days=1.0
+    )
+    assert alone["hub"][1] == 20.0 and alone["hub"][9] == 5.0  # 20 credits from 5 payers
+    assert alone["hub"][0] == 0.0  # its 1e6 debits of the second half are not seen
+    assert {account_group(f"AML-{i}") for i in range(50)} == {0, 1}
+
+
+def test_max_before_is_causal() -> None:
+    alerts = [(10.0, 0.3), (20.0, 0.9)]
+    assert [max_before(alerts, t) for t in (5.0, 10.0, 19.9, 20.0)] == [0.0, 0.3, 0.3, 0.9]
+
+
+def test_paysim_slice(tmp_path: Path) -> None:
+    csv_path = data_dir("paysim_sample") / "paysim_sample.csv"
+    cmp = compare_paysim(csv_path, tmp_path, models_dir=None, limit=2000)
+    assert len({r.n for r in cmp.rows}) == 1  # every system on the same test set
+    assert cmp.rows[0].n + cmp.meta["train_n"] == 2000
+    assert all(r.positives > 0 for r in cmp.rows)
+    assert all(0.0 <= r.pr_auc <= 1.0 and 0.0 <= r.recall_at_1pct_fpr <= 1.0 for r in cmp.rows)
+    assert cmp.meta["stream"]["payments"] == 2000
+
+
+def test_amlsim_slice(tmp_path: Path) -> None:
+    folder = data_dir("amlsim_fanin")
+    cmp = compare_amlsim(folder, tmp_path, models_dir=None, limit=3000)
+    assert len({(r.n, r.positives) for r in cmp.rows}) == 1
+    assert cmp.rows[0].positives > 0
+    assert cmp.meta["stream"]["payments"] == 3000
+    assert "account" in cmp.table()
+
+
+def _payment(i: int, payer: str) -> dict[str, object]:
+    return {
+        "topic": "payments.events",
+        "event_id": f"p{i}",
+        "event_time": f"2026-11-23T00:{i:02d}:00Z",
+        "institution": "BANK",
+        "payer_account": payer,
+        "payee_account": f"B{i}",
+        "amount": 100.0,
+        "currency": "THB",
+        "rail": "bank_transfer",
+    }
+
+
+def test_labels_are_dropped_and_counted(tmp_path: Path) -> None:
+    label = {
+        "topic": "earlywarn.labels",
+        "entity_type": "account",
+        "entity_id": "A1",
+        "label": "mule",
+        "source": "BANK",
+        "reported_time": "2026-11-23T00:30:00Z",
+    }
+    lines = [_payment(i, "A1") for i in range(5)] + [label] + [_payment(40, "A2")]
+    src = tmp_path / "events.jsonl"
+    src.write_bytes(b"".join(orjson.dumps(x) + b"\n" for x in lines))
+    assert without_labels(src, tmp_path / "stripped.jsonl") == 1
+    assert len((tmp_path / "stripped.jsonl").read_bytes().splitlines()) == 6
+    use = LabelUse()
+    replay(src, tmp_path / "alerts.jsonl", models_dir=None, use=use)
+    assert use.labels == {"account:mule": 1}
+    assert use.labels_with_vectors == {"account:mule": 1} and use.vectors_learned >= 1
+    assert use.model_counts["payments"]["mule"] == use.vectors_learned
+    # the stripped file replays too (no label: nothing learned from labels)
+    Replay(pseudonymiser=Pseudonymiser({}), models_dir=None).run(
+        [tmp_path / "stripped.jsonl"], out=io.StringIO(), presorted=True
+    )
