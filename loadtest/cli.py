@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from earlywarn.settings import broker_to_bootstrap
+from earlywarn.settings import Settings, broker_to_bootstrap
 from loadtest.scenarios import CAMPAIGNS
 from loadtest.simulate import ScenarioConfig, build_scenario
 from loadtest.sink import FileSink, KafkaSink, Pacer, Sink, drain
@@ -72,7 +72,9 @@ def run_simulate(args: argparse.Namespace) -> int:
             else None
         )
         bootstrap = broker_to_bootstrap(args.broker).split(",")
-        sink = KafkaSink(KafkaProducer(bootstrap_servers=bootstrap, linger_ms=20), pacer)
+        security = Settings.from_env().security.kafka_python()  # EARLYWARN_SECURITY_* etc.
+        producer = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=20, **security)
+        sink = KafkaSink(producer, pacer)
         truth_path = Path(args.truth or "truth.json")
     bar = _progress(config.expected_events(), not args.no_progress)
     counts: dict[str, int] = {}
