@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from river import linear_model, multiclass, preprocessing
+from river import linear_model, multiclass, optim, preprocessing
 
 from earlywarn.contract.alert import Explanation
 from earlywarn.detectors.base import Finding
@@ -63,6 +63,12 @@ class LabelModel:
         Positive labels learned before findings are raised.
     threshold
         Class probability from which a finding is raised (the artifact can override it).
+    learning_rate
+        SGD step of the one-vs-rest logistic regressions (weights and intercepts). Labels
+        are few (tens of positives, each vector learned once), so River's default of
+        0.01 leaves every logit near 0: the class probabilities, normalised over 3 to 5
+        classes, stay near ``1 / k`` and almost never reach ``threshold``. 0.05 lets a class
+        with a few dozen consistent positives pass 0.8.
 
     Examples
     --------
@@ -77,7 +83,7 @@ class LabelModel:
     True
     """
 
-    version = "1"
+    version = "2"
     ttl_s = 24 * 3600.0
 
     def __init__(
@@ -87,14 +93,18 @@ class LabelModel:
         *,
         min_positives: int = 20,
         threshold: float = 0.8,
+        learning_rate: float = 0.05,
     ) -> None:
         self.channel = channel
         self.name = f"sup-{channel}"
         self.features = tuple(features)
         self.min_positives = min_positives
         self.threshold = threshold
+        self.learning_rate = learning_rate
         self.model: Any = preprocessing.StandardScaler() | multiclass.OneVsRestClassifier(
-            linear_model.LogisticRegression()
+            linear_model.LogisticRegression(
+                optimizer=optim.SGD(learning_rate), intercept_lr=learning_rate
+            )
         )
         self.counts: Counter[str] = Counter()
 
