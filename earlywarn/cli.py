@@ -16,6 +16,19 @@ from earlywarn.settings import Settings
 COUNTRIES = ("TH", "MY", "ID", "PH", "VN", "SG", "KH", "LA", "MM", "BN")
 
 
+def _config_errors() -> tuple[type[Exception], ...]:
+    """Errors of a bad configuration file: reported in one line, exit code 2."""
+    from earlywarn.alerts.keyfile import KeyFileError
+    from earlywarn.alerts.pseudonymise import MissingKeyError
+    from earlywarn.alerts.routing import RoutingConfigError
+    from earlywarn.security import SecurityConfigError
+
+    return (KeyFileError, MissingKeyError, RoutingConfigError, SecurityConfigError)
+
+
+_CONFIG_ERRORS = _config_errors()
+
+
 def _broker_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--broker",
@@ -94,7 +107,11 @@ def cmd_broker(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     from earlywarn.stream.runner import run_worker
 
-    return run_worker(_settings(args), loglevel=args.loglevel)
+    try:
+        return run_worker(_settings(args), loglevel=args.loglevel)
+    except _CONFIG_ERRORS as err:
+        print(f"earlywarn worker: {err}", file=sys.stderr)
+        return 2
 
 
 def cmd_topics(args: argparse.Namespace) -> int:
@@ -102,8 +119,13 @@ def cmd_topics(args: argparse.Namespace) -> int:
     from earlywarn.stream.bootstrap import ensure_topics
 
     settings = _settings(args)
-    countries = load_keys(settings.keys_file).countries
-    for name, n in sorted(ensure_topics(settings, countries).items()):
+    try:
+        countries = load_keys(settings.keys_file).countries
+        wanted = ensure_topics(settings, countries)
+    except _CONFIG_ERRORS as err:
+        print(f"earlywarn topics: {err}", file=sys.stderr)
+        return 2
+    for name, n in sorted(wanted.items()):
         print(f"{name}\t{n} partitions")
     return 0
 

@@ -92,3 +92,19 @@ def test_shipped_example_loads_and_the_setting_comes_from_the_environment() -> N
     assert rules.jurisdictions and rules.source == str(EXAMPLE)
     settings = Settings.from_env({"EARLYWARN_ROUTING_FILE": str(EXAMPLE)})
     assert settings.routing_file == EXAMPLE
+
+
+def test_worker_and_topics_refuse_a_bad_routing_file_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from earlywarn.alerts import write_dev_keys
+    from earlywarn.cli import main
+
+    keys_file = tmp_path / "keys.json"
+    write_dev_keys(keys_file, ("TH",))
+    bad = write(tmp_path, '[jurisdictions.TH]\nmin_severity = "urgent"\n')
+    common = ["--broker", "kafka://127.0.0.1:9", "--keys", str(keys_file)]
+    assert main(["worker", *common, "--embedded", "--routing", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("earlywarn worker: routing file") and str(bad) in err
+    assert "Traceback" not in err
