@@ -25,16 +25,30 @@ from loadtest.truth import GroundTruth
 LABELS_TOPIC = "earlywarn.labels"
 
 
-def without_labels(src: Path, dst: Path) -> int:
-    """Copy ``src`` to ``dst`` leaving out the label events; returns how many were left out."""
+def without_labels(src: Path, dst: Path, named: set[str] | None = None) -> int:
+    """Copy ``src`` to ``dst`` leaving out the label events; returns how many were left out.
+
+    The ``entity_id`` of every label left out is added to ``named``, if given.
+    """
     dropped = 0
     with src.open("rb") as fin, dst.open("wb") as fout:
         for line in fin:
-            if line.strip() and orjson.loads(line).get("topic") == LABELS_TOPIC:
+            obj = orjson.loads(line) if line.strip() else {}
+            if obj.get("topic") == LABELS_TOPIC:
                 dropped += 1
+                if named is not None:
+                    named.add(str(obj.get("entity_id")))
                 continue
             fout.write(line)
     return dropped
+
+
+def unnamed_truth(truth: GroundTruth, named: set[str]) -> GroundTruth:
+    """A copy of ``truth`` without the campaign entities a label named (recall on the rest)."""
+    out = GroundTruth.from_dict(truth.to_dict())
+    for camp in out.campaigns:
+        camp.entities = [e for e in camp.entities if e.entity_id not in named]
+    return out
 
 
 @dataclass
@@ -104,6 +118,9 @@ class LabelLift:
     without_labels: Evaluation
     use: LabelUse
     dropped: int
+    #: The same two runs against the truth without the entities a label named.
+    unnamed_with: Evaluation | None = None
+    unnamed_without: Evaluation | None = None
 
     def rows(self) -> list[dict[str, Any]]:
         """Per evaluation typology: recall and precision with, without and the difference."""
@@ -112,6 +129,8 @@ class LabelLift:
             o = self.without_labels.rows[name]
             if not (w.positives or w.alerts or o.alerts):
                 continue
+            uw = self.unnamed_with.rows[name].recall if self.unnamed_with else None
+            uo = self.unnamed_without.rows[name].recall if self.unnamed_without else None
             out.append(
                 {
                     "row": name,
@@ -124,6 +143,9 @@ class LabelLift:
                     "precision_diff": _diff(w.precision, o.precision),
                     "alerts_with": w.alerts,
                     "alerts_without": o.alerts,
+                    "recall_unnamed_with": uw,
+                    "recall_unnamed_without": uo,
+                    "recall_unnamed_diff": _diff(uw, uo),
                 }
             )
         return out
@@ -131,7 +153,8 @@ class LabelLift:
     def table(self) -> str:
         head = (
             "| typology | positives | recall with | without | Δ | precision with | without | Δ "
-            "| alerts with | without |\n|" + "---|" * 10
+            "| alerts with | without | recall, entities no label named: with | without | Δ |"
+            "\n|" + "---|" * 13
         )
         lines = [head]
         for r in self.rows():
@@ -139,7 +162,9 @@ class LabelLift:
                 f"| {r['row']} | {r['positives']} | {_f(r['recall_with'])} "
                 f"| {_f(r['recall_without'])} | {_f(r['recall_diff'], True)} "
                 f"| {_f(r['precision_with'])} | {_f(r['precision_without'])} "
-                f"| {_f(r['precision_diff'], True)} | {r['alerts_with']} | {r['alerts_without']} |"
+                f"| {_f(r['precision_diff'], True)} | {r['alerts_with']} | {r['alerts_without']} "
+                f"| {_f(r['recall_unnamed_with'])} | {_f(r['recall_unnamed_without'])} "
+                f"| {_f(r['recall_unnamed_diff'], True)} |"
             )
         return "\n".join(lines)
 
@@ -160,14 +185,20 @@ def label_lift(
     """Replay ``events`` with and without labels into ``work`` and evaluate both."""
     work.mkdir(parents=True, exist_ok=True)
     stripped = work / "events-nolabels.jsonl"
-    dropped = without_labels(events, stripped)
+    named: set[str] = set()
+    dropped = without_labels(events, stripped, named)
     gt = GroundTruth.load(truth)
     use = LabelUse()
     replay(events, work / "alerts-with-labels.jsonl", models_dir=models_dir, use=use)
     replay(stripped, work / "alerts-without-labels.jsonl", models_dir=models_dir)
+    with_alerts = load_alerts(work / "alerts-with-labels.jsonl")
+    without_alerts = load_alerts(work / "alerts-without-labels.jsonl")
+    rest = unnamed_truth(gt, named)
     return LabelLift(
-        evaluate(gt, load_alerts(work / "alerts-with-labels.jsonl")),
-        evaluate(gt, load_alerts(work / "alerts-without-labels.jsonl")),
+        evaluate(gt, with_alerts),
+        evaluate(gt, without_alerts),
         use,
         dropped,
+        evaluate(rest, with_alerts),
+        evaluate(rest, without_alerts),
     )

@@ -16,7 +16,8 @@ from earlywarn.replay import Replay
 from loadtest.compare import compare_amlsim, compare_paysim
 from loadtest.compare_baseline import Transfer, account_features, account_group
 from loadtest.compare_metrics import halves, max_before, pr_auc, recall_at_fpr, score, split_time
-from loadtest.label_lift import LabelUse, replay, without_labels
+from loadtest.label_lift import LabelUse, replay, unnamed_truth, without_labels
+from loadtest.truth import Campaign, GroundTruth
 
 
 def test_recall_at_one_percent_fpr_on_a_known_ranking() -> None:
@@ -116,7 +117,9 @@ def test_labels_are_dropped_and_counted(tmp_path: Path) -> None:
     lines = [_payment(i, "A1") for i in range(5)] + [label] + [_payment(40, "A2")]
     src = tmp_path / "events.jsonl"
     src.write_bytes(b"".join(orjson.dumps(x) + b"\n" for x in lines))
-    assert without_labels(src, tmp_path / "stripped.jsonl") == 1
+    named: set[str] = set()
+    assert without_labels(src, tmp_path / "stripped.jsonl", named) == 1
+    assert named == {"A1"}
     assert len((tmp_path / "stripped.jsonl").read_bytes().splitlines()) == 6
     use = LabelUse()
     replay(src, tmp_path / "alerts.jsonl", models_dir=None, use=use)
@@ -127,3 +130,14 @@ def test_labels_are_dropped_and_counted(tmp_path: Path) -> None:
     Replay(pseudonymiser=Pseudonymiser({}), models_dir=None).run(
         [tmp_path / "stripped.jsonl"], out=io.StringIO(), presorted=True
     )
+
+
+def test_unnamed_truth_drops_only_labelled_entities() -> None:
+    truth = GroundTruth("sim", 0, 1000)
+    camp = Campaign("c1", "mule", 0, 10)
+    camp.add("account", "A1", "mule")
+    camp.add("account", "A2", "mule")
+    truth.campaigns.append(camp)
+    rest = unnamed_truth(truth, {"A1"})
+    assert [e.entity_id for e in rest.campaigns[0].entities] == ["A2"]
+    assert len(truth.campaigns[0].entities) == 2  # the original is untouched
