@@ -25,7 +25,12 @@ from earlywarn.contract.alert import Alert, Explanation
 
 #: Entity types that identify a person, a line, a device or an account.
 PERSONAL_ENTITY_TYPES: frozenset[str] = frozenset(("msisdn", "account", "imei", "sender_id"))
+#: Entity types replaced by a pseudonym on regulator copies: the personal ones and cells
+#: (a cell id locates people).
+PSEUDONYMISED_ENTITY_TYPES: frozenset[str] = PERSONAL_ENTITY_TYPES | {"cell"}
 _E164_ANYWHERE = re.compile(r"\+[1-9][0-9]{6,14}")
+#: Phone numbers, and IMEI-like runs of 14-16 digits, wherever they appear in free text.
+_IDENTIFIER_ANYWHERE = re.compile(r"\+[1-9][0-9]{6,14}|(?<![0-9])[0-9]{14,16}(?![0-9])")
 
 
 class MissingKeyError(LookupError):
@@ -137,9 +142,9 @@ class Pseudonymiser:
 
 
 def _personal(alert: Alert) -> bool:
-    return alert.entity_type in PERSONAL_ENTITY_TYPES or bool(
-        _E164_ANYWHERE.search(alert.entity_id)
-    )
+    if alert.entity_type in PSEUDONYMISED_ENTITY_TYPES:
+        return True
+    return bool(_E164_ANYWHERE.search(alert.entity_id))
 
 
 def _pseudonymise(alert: Alert, key: JurisdictionKey) -> Alert:
@@ -158,7 +163,7 @@ def _pseudonymise(alert: Alert, key: JurisdictionKey) -> Alert:
         for raw in order:
             if raw in text:
                 text = text.replace(raw, raws[raw])
-        return _E164_ANYWHERE.sub(lambda m: key.pseudonym(m.group(0)), text)
+        return _IDENTIFIER_ANYWHERE.sub(lambda m: key.pseudonym(m.group(0)), text)
 
     reasons = tuple(
         Explanation(

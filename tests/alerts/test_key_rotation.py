@@ -101,3 +101,32 @@ def test_a_bad_keys_file_says_what_is_wrong(tmp_path: Path, doc: object, problem
     with pytest.raises(KeyFileError, match=problem) as err:
         load_keys(path)
     assert str(path) in str(err.value) and "ab" * 32 not in str(err.value)
+
+
+def test_cells_and_every_identifier_in_the_reasons_are_pseudonymised() -> None:
+    from alert_helpers import keys
+
+    from earlywarn.contract import Explanation
+
+    cell = "TH-TRUE-0000-00010"
+    hotspot = alert(
+        detector="hotspot",
+        typology="hotspot",
+        entity_type="cell",
+        entity_id=cell,
+        reasons=(Explanation("victims_24h", 5.0, 3.0, f"{cell}: 5 victims, trigger c-9"),),
+    )
+    text = json.dumps(keys().alert(hotspot, "TH").to_dict())
+    assert cell not in text and "c-9" not in text and "c-1" not in text
+
+
+def test_imei_like_numbers_in_free_text_are_pseudonymised() -> None:
+    from alert_helpers import keys
+
+    from earlywarn.contract import Explanation
+
+    imei = "358754094678471"
+    a = alert(reasons=(Explanation("sims_on_device", 9.0, 3.0, f"device {imei} holds 9 SIMs"),))
+    copy = keys().alert(a, "TH")
+    assert imei not in json.dumps(copy.to_dict())
+    assert "holds 9 SIMs" in copy.reasons[0].detail
