@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: venv tools demo test check unit integration eval bench clean help
+.PHONY: venv tools demo test check unit integration eval bench compare clean help
 
 help:
 	@echo "make demo   - install what is missing, run broker + worker + seeded sample, live alerts"
@@ -13,6 +13,7 @@ help:
 	@echo "make check  - ruff + mypy only"
 	@echo "make bench  - benchmark table (core, raw ceiling, textbook peer, end to end, memory)"
 	@echo "make eval   - simulate the default scenario, replay it, write the evaluation report"
+	@echo "make compare - streaming vs batch on PaySim/AMLSim, and the label lift"
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PY) -c 'import sys; assert sys.version_info[:2] == (3, 11), "earlywarn needs Python 3.11, found " + sys.version' 
@@ -56,6 +57,13 @@ eval: venv
 	$(BIN)/earlywarn simulate --out $(EVAL_DIR)/sim --seed $(EVAL_SEED) --no-progress
 	$(BIN)/earlywarn replay $(EVAL_DIR)/sim/events.jsonl --presorted --out $(EVAL_DIR)/alerts.jsonl
 	$(BIN)/earlywarn evaluate --truth $(EVAL_DIR)/sim/truth.json --alerts $(EVAL_DIR)/alerts.jsonl --out $(EVAL_DIR)/report
+
+# Streaming earlywarn vs a HistGradientBoosting baseline on PaySim and AMLSim (same second-half
+# test split), then the label lift on an evasive simulated scenario; writes loadtest/results/compare-*.json.
+compare: venv
+	$(BIN)/earlywarn compare paysim --out var/compare/paysim
+	$(BIN)/earlywarn compare amlsim --out var/compare/amlsim
+	$(BIN)/earlywarn compare labels --out var/compare/labels
 
 # Throughput, latency, memory and scale-out figures (issue 6); writes loadtest/results/<date>.json.
 bench: venv

@@ -245,12 +245,24 @@ def run_comparison(
     cmp.meta["wall_seconds"] = round(time.perf_counter() - started, 1)
     if results is None:
         return cmp, None
+    return cmp, write_result(dataset, cmp.to_dict(), results, command)
+
+
+def write_result(name: str, doc: dict[str, Any], results: Path, command: str) -> Path:
+    """Write ``doc`` with date, commit and command to ``results/compare-<name>-<date>.json``."""
     today = dt.date.today().isoformat()
-    doc = {**cmp.to_dict(), "date": today, "commit": _commit(), "command": command}
+    full = {**doc, "date": today, "commit": _commit(), "command": command}
     results.mkdir(parents=True, exist_ok=True)
-    path = results / f"compare-{dataset}-{today}.json"
-    path.write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
-    return cmp, path
+    path = results / f"compare-{name}-{today}.json"
+    path.write_bytes(orjson.dumps(full, option=orjson.OPT_INDENT_2) + b"\n")
+    return path
 
 
-__all__ = ["Comparison", "StreamRun", "compare_amlsim", "compare_paysim", "run_comparison"]
+__all__ = [
+    "Comparison",
+    "StreamRun",
+    "compare_amlsim",
+    "compare_paysim",
+    "run_comparison",
+    "write_result",
+]
