@@ -209,17 +209,19 @@ def _iso(t: float) -> str:
     return dt.datetime.fromtimestamp(t, dt.UTC).isoformat().replace("+00:00", "Z")
 
 
+def _git(*args: str) -> str:
+    out = subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True)
+    return out.stdout.strip() if out.returncode == 0 else ""
+
+
 def _commit() -> str:
+    """Short HEAD, with ``+dirty`` when ``earlywarn/`` or ``loadtest/`` has uncommitted edits."""
     try:
-        out = subprocess.run(
-            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        return out.stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
+        head = _git("rev-parse", "--short", "HEAD") or "unknown"
+        dirty = _git("status", "--porcelain", "--", "earlywarn", "loadtest")
+    except OSError:
         return "unknown"
+    return head + ("+dirty" if dirty else "")
 
 
 def run_comparison(
