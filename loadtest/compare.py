@@ -215,7 +215,12 @@ def _git(*args: str) -> str:
 
 
 def _commit() -> str:
-    """Short HEAD, with ``+dirty`` when ``earlywarn/`` or ``loadtest/`` has uncommitted edits."""
+    """Short HEAD, with ``+dirty`` when ``earlywarn/`` or ``loadtest/`` has uncommitted edits.
+
+    ``$EARLYWARN_COMMIT`` overrides it (a run from a ``git archive`` snapshot of a commit).
+    """
+    if os.environ.get("EARLYWARN_COMMIT"):
+        return os.environ["EARLYWARN_COMMIT"]
     try:
         head = _git("rev-parse", "--short", "HEAD") or "unknown"
         dirty = _git("status", "--porcelain", "--", "earlywarn", "loadtest")
