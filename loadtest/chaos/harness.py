@@ -259,6 +259,15 @@ class ChaosRun:
         else:
             run()
 
+    def produce_now(self, events: list[dict[str, Any]]) -> None:
+        """Produce ``events`` and wait for the broker's acknowledgements."""
+        for tp, count in produce_counted(self.bootstrap, events).items():
+            self.produced[tp] = self.produced.get(tp, 0) + count
+
+    def wait_scored(self, target: int, timeout_s: float, what: str) -> float:
+        """Wait until the workers scored ``target`` input events (over all incarnations)."""
+        return wait_for(lambda: self.scored_total() >= target, timeout_s, what)
+
     def wait_produced(self, timeout_s: float = 600) -> None:
         if self._producer is not None:
             self._producer.join(timeout_s)
@@ -322,9 +331,11 @@ class ChaosRun:
         return wait_for(done, timeout_s, "every input offset committed")
 
     # -- output ------------------------------------------------------------------------
-    def read_outputs(self, reference: Reference, timeout_s: float = 120) -> Outputs:
-        """Read the output topics until every expected alert is there (or the deadline),
-        then until nothing new arrives for 3 s."""
+    def read_outputs(
+        self, reference: Reference, timeout_s: float = 120, quiet_s: float = 10.0
+    ) -> Outputs:
+        """Read the output topics until every expected alert is there and nothing new
+        arrived for 3 s, or nothing new arrived for ``quiet_s`` (or the deadline)."""
         regulator_topics = [TOPICS.regulator(cc) for cc in KEY_COUNTRIES]
         consumer = KafkaConsumer(
             bootstrap_servers=[self.bootstrap],
@@ -363,7 +374,8 @@ class ChaosRun:
                 if got:
                     quiet_since = time.monotonic()
                 seen = {a["alert_id"] for a in out.operators}
-                if expected <= seen and time.monotonic() - quiet_since > 3.0:
+                quiet = time.monotonic() - quiet_since
+                if quiet > (3.0 if expected <= seen else quiet_s):
                     break
         finally:
             consumer.close(autocommit=False)

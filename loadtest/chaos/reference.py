@@ -47,7 +47,11 @@ def events_for(n: int, seed: int) -> list[dict[str, Any]]:
     """About ``n`` seeded contract events: one simulated day (``earlywarn simulate``) with one
     campaign of every typology, decoys and labels, scaled by the number of subscribers."""
     config = ScenarioConfig(
-        seed=seed, subscribers=max(100, round(n / 23)), days=1.0, campaigns_per_typology=1
+        seed=seed,
+        subscribers=max(60, round(n / 10) - 300),
+        days=1.0,
+        campaigns_per_typology=1,
+        intensity=min(1.0, max(0.3, n / 40_000)),
     )
     return [{"topic": topic, **body} for *_, topic, body in build_scenario(config).events()]
 
