@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: venv tools demo test check unit integration eval bench compare clean help
+.PHONY: venv tools demo test check unit integration eval bench compare chaos audit clean help
 
 help:
 	@echo "make demo   - install what is missing, run broker + worker + seeded sample, live alerts"
@@ -14,6 +14,8 @@ help:
 	@echo "make bench  - benchmark table (core, raw ceiling, textbook peer, end to end, memory)"
 	@echo "make eval   - simulate the default scenario, replay it, write the evaluation report"
 	@echo "make compare - streaming vs batch on PaySim/AMLSim, and the label lift"
+	@echo "make chaos  - fault scenarios at full size, hostile-input fuzz, state floods (figures)"
+	@echo "make audit  - known vulnerabilities of the pinned packages (pip-audit)"
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PY) -c 'import sys; assert sys.version_info[:2] == (3, 11), "earlywarn needs Python 3.11, found " + sys.version' 
@@ -42,6 +44,7 @@ check: venv
 	$(BIN)/mypy earlywarn loadtest
 
 test: check tools
+	$(BIN)/python -m loadtest.chaos.audit
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 unit: venv
@@ -68,6 +71,16 @@ compare: venv
 # Throughput, latency, memory and scale-out figures (issue 6); writes loadtest/results/<date>.json.
 bench: venv
 	$(BIN)/python -m loadtest.bench.run $(BENCH_ARGS)
+
+# Reliability under faults, load and hostile input (issue 7); prints the figures table and
+# writes loadtest/results/chaos-<date>.json. CHAOS_ARGS e.g. --events 20000 --only kill9_worker
+chaos: venv
+	$(BIN)/python -m loadtest.chaos.run $(CHAOS_ARGS)
+
+# Fails (exit 1) on a vulnerable pin, and (exit 2) when nothing could be looked up;
+# `make test` runs the same audit but only reports the skip.
+audit: venv
+	$(BIN)/python -m loadtest.chaos.audit --strict
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
