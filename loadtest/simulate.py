@@ -21,7 +21,7 @@ from loadtest.population import build_population
 from loadtest.scenarios import CAMPAIGNS, CampaignSpec, Context
 from loadtest.scenarios.decoys import call_centres, registered_decoys
 from loadtest.scenarios.normal import NormalTraffic, Rates
-from loadtest.truth import GroundTruth
+from loadtest.truth import Campaign, GroundTruth
 
 #: How long each campaign family stays active.
 DURATIONS_H: dict[str, float] = {
@@ -102,6 +102,18 @@ def _specs(config: ScenarioConfig, start_ms: int, end_ms: int) -> list[CampaignS
     return specs
 
 
+def _drop_unseen(campaign: Campaign, events: list[Emitted]) -> None:
+    """Keep only the campaign entities that occur (by id or alias) in its emitted events.
+
+    A campaign that starts near the end of the scenario records victims, mules and numbers
+    whose events fall after the end and are cut; no detector can see those, so they are
+    not ground truth.
+    """
+    seen = {v for e in events for v in e[4].values() if isinstance(v, str)}
+    keep = [e for e in campaign.entities if any(i in seen for _, i in e.keys())]  # noqa: SIM118
+    campaign.entities = keep
+
+
 def build_scenario(config: ScenarioConfig) -> Scenario:
     """Draw the population, inject campaigns and decoys, and prepare the streams."""
     seed = config.seed
@@ -120,6 +132,7 @@ def build_scenario(config: ScenarioConfig) -> Scenario:
         )
         campaign, events = CAMPAIGNS[spec.typology](ctx, spec, f"c{i:03d}-{spec.typology}")
         campaign.params["country"] = spec.country
+        _drop_unseen(campaign, events)
         truth.campaigns.append(campaign)
         streams.append(iter(events))
         labels += campaign_labels(

@@ -204,3 +204,15 @@ def test_labels_train_the_channel_model_from_kept_vectors(tmp_path: Path) -> Non
     warm = Engine.from_artifact(tmp_path / "v1", anomaly=False)
     assert warm.label_models["cdr"].counts["wangiri"] == 1
     assert warm.model_version["artifact"] == engine.artifact_version
+
+
+def test_a_caller_flagged_after_its_victim_paid_still_raises_the_victim_alert() -> None:
+    pipe = _pipe()
+    _run(pipe, "telco.cdr", {**_call(40, SCAMMER, VICTIM), "answered": True, "duration_s": 400})
+    assert _vip(_run(pipe, "payments.events", _pay(1, "TH-KBANK:1", VICTIM, 20))) == []
+    _flag(pipe, SCAMMER)  # reported by a partner, after the payment
+    later = _run(pipe, "telco.cdr", {**_call(50, SCAMMER, "+66822222222", m=30), "answered": True})
+    assert ("impersonation", SCAMMER) in _alerts(later)
+    vip = [a for o in later for a in o.alerts if a.typology == "victim_in_progress"]
+    assert [a.entity_id for a in vip] == ["TH-KBANK:1"]
+    assert iso(vip[0].event_time) == "2026-11-23T06:20:01.000Z"  # dated at the payment

@@ -81,6 +81,10 @@ class CallerState(EntityState):
     known_cap: ClassVar[int] = 24
     #: An answered call at least this long is a *long* (persuasion-length) call.
     long_call_s: ClassVar[float] = 120.0
+    #: Recent long first-contact calls kept (callee numbers), for when the caller is
+    #: flagged later: its earlier victims are told (see :meth:`talked_to`).
+    talked_cap: ClassVar[int] = 8
+    talked_span_s: ClassVar[float] = 8 * 3600.0
 
     def __init__(self) -> None:
         super().__init__()
@@ -92,6 +96,9 @@ class CallerState(EntityState):
         self.hours: list[list[float]] = []
         #: Event time of the latest switch to a device this number never used before.
         self.imei_changed: float | None = None
+        #: ``[time, callee]`` of recent long calls to first contacts (raw numbers: the
+        #: caller's flag must reach them), oldest first.
+        self.talked: list[list[Any]] = []
 
     @property
     def max_time(self) -> float:
@@ -116,6 +123,8 @@ class CallerState(EntityState):
         callee = key_id(ev.callee)
         if remember(self.known, callee, self.known_cap):
             flags |= NEW_CALLEE
+            if flags & LONG:
+                self._talked(ev.event_time, ev.callee)
         self.window.add(ev.event_time, flags=flags, value=ev.duration_s, key=callee)
         remember(self.cells, key_id(ev.cell_id), self.device_cap)
         imei = key_id(ev.caller_imei)
@@ -124,6 +133,18 @@ class CallerState(EntityState):
         remember(self.imeis, imei, self.device_cap)
         self._bucket(ev)
         self._observe(ev.event_id, ev.event_time)
+
+    def _talked(self, t: float, callee: str) -> None:
+        horizon = max(t, self.max_time) - self.talked_span_s
+        rows = [r for r in self.talked if r[0] >= horizon]
+        rows.append([float(t), callee])
+        rows.sort(key=lambda r: float(r[0]))
+        self.talked = rows[-self.talked_cap :]
+
+    def talked_to(self, end: float) -> list[tuple[float, str]]:
+        """Recent long first-contact calls ``(time, callee)`` up to ``end``."""
+        horizon = end - self.talked_span_s
+        return [(float(r[0]), str(r[1])) for r in self.talked if horizon <= r[0] <= end]
 
     def _bucket(self, ev: CallEvent) -> None:
         hour = float(ev.event_time // 3600.0)
@@ -189,6 +210,7 @@ class CallerState(EntityState):
             "k": self.known,
             "h": self.hours,
             "x": self.imei_changed,
+            **({"l": self.talked} if self.talked else {}),
         }
 
     @classmethod
@@ -203,4 +225,5 @@ class CallerState(EntityState):
         state.hours = [[float(v) for v in b] for b in obj.get("h", ())]
         x = obj.get("x")
         state.imei_changed = None if x is None else float(x)
+        state.talked = [[float(r[0]), str(r[1])] for r in obj.get("l", ())]
         return state

@@ -57,7 +57,7 @@ class SubscriberState(EntityState):
     payees_cap: ClassVar[int] = 32
     pays_cap: ClassVar[int] = 4
     #: Payments older than this before the latest event are not kept for late contacts.
-    pays_span_s: ClassVar[float] = 3 * HOUR
+    pays_span_s: ClassVar[float] = 8 * HOUR
 
     def __init__(self) -> None:
         super().__init__()
@@ -73,6 +73,15 @@ class SubscriberState(EntityState):
         self.contacts.sort()
         del self.contacts[: max(0, len(self.contacts) - self.contacts_cap)]
         self.max_time = max(self.max_time, t)
+
+    def flag(self, t: float, party: str, score: float) -> None:
+        """Raise the score of ``party``'s contact at ``t`` (it was flagged after the contact)."""
+        digest = float(key_id(party))
+        hits = [c for c in self.contacts if c[1] == digest and abs(c[0] - t) < 1e-3]
+        for c in hits:
+            c[2] = max(c[2], round(float(score), 4))
+        if not hits:  # not recorded yet (arrives later) or already evicted
+            self.contact(t, party, score, CALL)
 
     def recent_contacts(self, t: float, within_s: float) -> list[list[float]]:
         """Contacts in the ``within_s`` seconds up to ``t``."""

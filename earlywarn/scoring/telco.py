@@ -15,7 +15,7 @@ from earlywarn.features import CallerState, SenderState, key_id
 from earlywarn.features.victims import CALL, SMS
 from earlywarn.scoring.core import countries as _countries
 from earlywarn.scoring.forward import forward
-from earlywarn.scoring.watch import contact_risk, intel_hit
+from earlywarn.scoring.watch import CONTACT_TYPOLOGIES, contact_risk, intel_hit
 
 if TYPE_CHECKING:
     from earlywarn.scoring.core import Core
@@ -53,6 +53,16 @@ def process_call(
         if state.imei_changed == ev.event_time:
             core.pending.append(
                 forward("msisdn", ev.caller, {**base, "k": "device", "i": ev.caller_imei})
+            )
+    flagged = max((d.score for d in found if d.typology in CONTACT_TYPOLOGIES), default=0.0)
+    if flagged:  # newly flagged: tell the people it talked to before
+        for c_t, callee in state.talked_to(ev.event_time):
+            core.pending.append(
+                forward(
+                    "msisdn",
+                    callee,
+                    {**base, "t": c_t, "k": "flag", "p": ev.caller, "x": flagged},
+                )
             )
     if first_contact and ev.answered:
         core.pending.append(

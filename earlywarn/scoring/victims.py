@@ -50,6 +50,12 @@ def process_subscriber(
         for pay in sub.pays_after(t, WINDOW_S):  # the contact arrived after its payment
             found += _judge(core, sub, pay, late=True)
         return found
+    if k == "flag":  # a party that contacted this subscriber at ``t`` was flagged since
+        sub.flag(t, str(payload["p"]), float(payload.get("x", 0.0)))
+        found = []
+        for pay in sub.pays_after(t, WINDOW_S):
+            found += _judge(core, sub, pay, late=True)
+        return found
     if k == "device":
         sub.device(t, str(payload["i"]))
         return []

@@ -205,3 +205,25 @@ def test_typical_state_is_small() -> None:
         debit.update(pay(i, 3000.0 * i, "A", f"P{i % 3}", 120.5))
     for state in (caller, debit):
         assert len(json.dumps(state.to_json(), separators=(",", ":"))) < 1024
+
+
+def test_caller_keeps_a_bounded_list_of_long_first_contact_calls() -> None:
+    s = CallerState()
+    for i in range(20):
+        long = i % 2 == 0
+        s.update(
+            CallEvent(
+                f"e{i}",
+                60.0 * i,
+                "OP",
+                "+66800000001",
+                f"+6681000{i:04d}",
+                answered=True,
+                duration_s=300.0 if long else 30.0,
+            )
+        )
+    talked = s.talked_to(60.0 * 19)
+    assert len(talked) == CallerState.talked_cap
+    assert [c for _, c in talked] == [f"+6681000{i:04d}" for i in range(4, 20, 2)]
+    assert CallerState.from_json(s.to_json()) == s
+    assert s.talked_to(60.0 * 19 + CallerState.talked_span_s + 1000) == []
