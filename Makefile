@@ -53,9 +53,10 @@ unit: venv
 integration: venv
 	$(BIN)/pytest -m integration $(PYTEST_ARGS)
 
-# Detection quality on the default simulated scenario (seeded, ~1.5M events, 50k subscribers).
+# Detection quality on the default simulated scenario (~1.5M events, 50k subscribers). The
+# detectors were tuned on seed 7; the default judges them on seed 99, which they never saw.
 EVAL_DIR  ?= var/eval
-EVAL_SEED ?= 7
+EVAL_SEED ?= 99
 eval: venv
 	$(BIN)/earlywarn simulate --out $(EVAL_DIR)/sim --seed $(EVAL_SEED) --no-progress
 	$(BIN)/earlywarn replay $(EVAL_DIR)/sim/events.jsonl --presorted --out $(EVAL_DIR)/alerts.jsonl
