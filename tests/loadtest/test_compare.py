@@ -9,11 +9,10 @@ from pathlib import Path
 
 import orjson
 import pytest
-from loadtest_helpers import data_dir
 
 from earlywarn.alerts.pseudonymise import Pseudonymiser
 from earlywarn.replay import Replay
-from loadtest.compare import compare_amlsim, compare_paysim
+from loadtest.compare import DATA_ENV, compare_amlsim, compare_paysim, data_root
 from loadtest.compare_baseline import Transfer, account_features, account_group
 from loadtest.compare_metrics import halves, max_before, pr_auc, recall_at_fpr, score, split_time
 from loadtest.label_lift import LabelUse, replay, unnamed_truth, without_labels
@@ -70,6 +69,14 @@ def test_account_features_read_only_their_half() -> None:
 def test_max_before_is_causal() -> None:
     alerts = [(10.0, 0.3), (20.0, 0.9)]
     assert [max_before(alerts, t) for t in (5.0, 10.0, 19.9, 20.0)] == [0.0, 0.3, 0.3, 0.9]
+
+
+def data_dir(name: str) -> Path:
+    """A shared data folder (``../shared/data`` or ``$EARLYWARN_DATA_DIR``), else skip."""
+    path = data_root() / name
+    if not path.is_dir():
+        pytest.skip(f"shared data folder {path} is absent (set {DATA_ENV}); slice tests need it")
+    return path
 
 
 def test_paysim_slice(tmp_path: Path) -> None:
