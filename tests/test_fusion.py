@@ -216,3 +216,30 @@ def test_a_caller_flagged_after_its_victim_paid_still_raises_the_victim_alert() 
     vip = [a for o in later for a in o.alerts if a.typology == "victim_in_progress"]
     assert [a.entity_id for a in vip] == ["TH-KBANK:1"]
     assert iso(vip[0].event_time) == "2026-11-23T06:20:01.000Z"  # dated at the payment
+
+
+def test_a_flagged_url_domain_flags_its_slower_bulk_senders_too() -> None:
+    pipe = _pipe()
+    fast, slow, domain = "+66899000011", "+66899000012", "kbank-verify.top"
+
+    def sms(i: int, sender: str, second: int) -> dict[str, Any]:
+        return {
+            "event_id": f"s{i}",
+            "event_time": T.format(second // 60, second % 60),
+            "operator": "TH-AIS",
+            "sender": sender,
+            "recipient": f"+668111{i:05d}",
+            "has_url": True,
+            "url_domain": domain,
+        }
+
+    found: list[tuple[str, str]] = []
+    for i in range(4):  # one message every 2 minutes: under any sender's rate gate
+        found += _alerts(_run(pipe, "telco.sms", sms(100 + i, slow, 120 * i)))
+    assert found == []
+    for i in range(30):  # a blast: 30 recipients in 9 minutes
+        found += _alerts(_run(pipe, "telco.sms", sms(i, fast, 480 + 18 * i)))
+    assert ("smishing", fast) in found and ("smishing", domain) in found
+    assert ("smishing", slow) in found  # through the domain it shares
+    alerts = [a for o in _run(pipe, "telco.sms", sms(200, slow, 1100)) for a in o.alerts]
+    assert alerts == []  # already alerted in this window

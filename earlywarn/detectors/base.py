@@ -46,7 +46,8 @@ class Detector(ABC):
     typology: str = ""
     #: Bump when the logic changes; appears on every alert.
     version: str = "1"
-    #: Entity type the features describe (``msisdn``, ``account``, ``sender_id`` ...).
+    #: Entity type the features describe (``msisdn``, ``account``, ``sender_id`` ...);
+    #: ``""``: the scored entity's own type (an SMS sender is an msisdn or a sender id).
     entity_type: str = ""
     #: Input channel whose features it reads (``cdr``, ``sms``, ``payments``).
     channel: str = ""

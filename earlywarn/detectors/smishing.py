@@ -56,8 +56,8 @@ class SmishingSenderDetector(Detector):
 
     name = "smishing"
     typology = "smishing"
-    version = "1"
-    entity_type = "sender_id"
+    version = "2"  # 2: a phone-number sender is alerted as an msisdn, not a sender id
+    entity_type = ""
     channel = "sms"
     ttl_s = 48 * 3600.0
 

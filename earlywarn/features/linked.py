@@ -94,6 +94,13 @@ class DomainState(WindowedState):
 
     span_s: ClassVar[float] = HOUR
     cap: ClassVar[int] = 256
+    #: Distinct recent senders kept by id (a flagged domain flags its bulk senders).
+    senders_cap: ClassVar[int] = 8
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: The latest distinct senders (raw ids: an alert must name them), oldest first.
+        self.senders: list[str] = []
 
     def update(
         self, t: float, sender: str, recipient: str, event_id: str, suspect: bool = False
@@ -101,6 +108,29 @@ class DomainState(WindowedState):
         """One SMS carrying a URL of this domain; ``suspect`` if its sender scored as smishing."""
         self.window.add(t, flags=int(suspect), key=key_id(recipient), aux=key_id(sender))
         self._observe(event_id, t)
+        if sender in self.senders:
+            self.senders.remove(sender)
+        self.senders.append(sender)
+        del self.senders[: max(0, len(self.senders) - self.senders_cap)]
+
+    def bulk_senders(self, min_msgs: int = 3) -> list[str]:
+        """Kept senders with at least ``min_msgs`` messages of this domain in the last hour."""
+        hour = self.window.select(HOUR, self.window.max_time)
+        counts: dict[int, int] = {}
+        for e in hour:
+            counts[e[4]] = counts.get(e[4], 0) + 1
+        return [s for s in self.senders if counts.get(key_id(s), 0) >= min_msgs]
+
+    def to_json(self) -> dict[str, Any]:
+        """Compact JSON-compatible form; inverse of :meth:`from_json`."""
+        return {**super().to_json(), "n": self.senders}
+
+    @classmethod
+    def from_json(cls, obj: Any) -> Self:
+        """Rebuild a state from :meth:`to_json` output (older states had no senders)."""
+        state = super().from_json(obj)
+        state.senders = [str(s) for s in obj.get("n", ())]
+        return state
 
     def features(self) -> dict[str, float]:
         """Volume, reach, distinct senders and age of the domain."""

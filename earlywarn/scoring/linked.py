@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from earlywarn.detectors import Detection
+from earlywarn.detectors import Detection, Finding
 from earlywarn.features import CreditState, EntityState
 from earlywarn.features.linked import DomainState, HotspotState, ImeiState
 from earlywarn.features.victims import SubscriberState
@@ -98,6 +98,8 @@ def process_linked(
             reporter=reporter,
             learn=False,
         )
+        for d in [d for d in found if d.typology == "smishing"]:
+            found += _domain_senders(core, dom, d, ev, jur, reporter)
         return dom, found
     if kind == "hotspot":
         hot = state if isinstance(state, HotspotState) else HotspotState()
@@ -122,6 +124,35 @@ def process_linked(
         credit = state if isinstance(state, CreditState) else None
         return process_suspect(core, key, payload, credit)
     raise ValueError(f"unknown linked kind {kind!r}")
+
+
+def _domain_senders(
+    core: Core,
+    dom: DomainState,
+    d: Detection,
+    ev: Linked,
+    jur: tuple[str, ...],
+    reporter: str,
+) -> list[Detection]:
+    """A flagged domain's bulk senders are smishing senders too."""
+    found: list[Detection] = []
+    f = Finding(d.score, d.reasons, "block_number")
+    for sender in dom.bulk_senders():
+        etype = "msisdn" if sender.startswith("+") else "sender_id"
+        hit = ("smishing-domain-sender", "smishing", etype, f, d.severity, d.ttl_s, f"id:{sender}")
+        found += core.run(
+            ev,
+            {},
+            own=dom,
+            entity_id=sender,
+            entity_type=etype,
+            jurisdictions=jur,
+            reporter=reporter,
+            learn=False,
+            channel="-",
+            extra=[hit],
+        )
+    return found
 
 
 def _device_hit(core: Core, feats: Mapping[str, float]) -> bool:

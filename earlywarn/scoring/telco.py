@@ -111,7 +111,10 @@ def process_sms(
         "j": list(jur),
     }
     if ev.url_domain:
-        suspect = any(d.typology == "smishing" for d in found)
+        flagged = state.alerted.get("smishing")  # by this or an earlier message
+        suspect = any(d.typology == "smishing" for d in found) or (
+            flagged is not None and ev.event_time - flagged[0] < 2 * core.dedup_window_s
+        )
         core.pending.append(
             forward(
                 "domain",
