@@ -424,6 +424,11 @@ def figures(
     extra = dict(notes or {})
     if missing:
         extra["missing_by_typology"] = dict(Counter(expected[m][0] for m in missing))
+        entity = {a["alert_id"]: (a["typology"], a["entity_id"]) for a in reference.alerts}
+        raised = {(a["typology"], a["entity_id"]) for a in outputs.operators}
+        # A missing alert whose (typology, entity) was raised under another id moved window;
+        # one with no alert at all for that entity was lost.
+        extra["missing_entity_alerted_other_id"] = sum(1 for m in missing if entity[m] in raised)
     if unexpected:
         extra["unexpected_by_typology"] = dict(Counter(got[u][0] for u in unexpected))
     return Figures(

@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--freeze", type=float, default=30.0, help="broker SIGSTOP seconds")
     p.add_argument("--only", default="", help="comma-separated scenario names")
-    p.add_argument("--fuzz", type=int, default=20_000, help="fuzz inputs per topic (0: skip)")
+    p.add_argument("--fuzz", type=int, default=5_000, help="fuzz inputs per topic (0: skip)")
     p.add_argument("--flood", type=int, default=100_000, help="events of the caller flood")
     p.add_argument("--workdir", type=Path, default=None)
     p.add_argument("--out", type=Path, default=REPO / "loadtest" / "results")

@@ -445,9 +445,11 @@ def checkpoint_restart(workdir: Path, n: int, seed: int = 7) -> Result:
             if a["event_time"] >= events[half]["event_time"]
         }
         got = {a["alert_id"]: round(a["score"], 9) for a in result.outputs.operators}
-        same = sum(1 for k, v in later.items() if got.get(k) == v)
+        common = [k for k in later if k in got]
+        same = sum(1 for k in common if got[k] == later[k])
         result.figures.notes.update(
             second_half_alerts=len(later),
+            second_half_common=len(common),
             second_half_same_score=same,
             anomaly_alerts_second_half=sum(
                 1
