@@ -33,6 +33,9 @@ ACCEPTED: dict[str, frozenset[str]] = {
     "victim_in_progress": frozenset({"victim_in_progress"}),
 }
 ALL = "all"
+#: Alert typologies about places (cells, country pairs), which ground truth does not
+#: label: counted apart (:attr:`Evaluation.place_alerts`), not scored as entities.
+PLACE_TYPOLOGIES = frozenset({"hotspot"})
 _SCORED_ROLES = frozenset({"scammer", "mule", "victim"})
 
 
@@ -127,6 +130,7 @@ class Evaluation:
     delays_h: dict[str, list[float | None]]
     scores_scam: list[float]
     scores_normal: list[float]
+    place_alerts: int = 0
 
 
 class _Index:
@@ -191,7 +195,11 @@ def evaluate(truth: GroundTruth, alerts: list[AlertRecord]) -> Evaluation:
     alerted: dict[str, set[Key]] = defaultdict(set)
     best: dict[Key, float] = {}
     rows = {r: RowMetrics(r) for r in (*ACCEPTED, ALL)}
+    places = 0
     for a in alerts:
+        if a.typology in PLACE_TYPOLOGIES:
+            places += 1
+            continue
         key = idx.key(a)
         best[key] = max(best.get(key, 0.0), a.score)
         for r in [r for r, acc in ACCEPTED.items() if a.typology in acc] + [ALL]:
@@ -225,4 +233,4 @@ def evaluate(truth: GroundTruth, alerts: list[AlertRecord]) -> Evaluation:
         _finish(m, total_events, total_entities)
     scam = [s for k, s in best.items() if k in positives_all]
     normal = [s for k, s in best.items() if k not in positives_all and k not in idx.neutral]
-    return Evaluation(rows, total_events, total_entities, delays, scam, normal)
+    return Evaluation(rows, total_events, total_entities, delays, scam, normal, places)

@@ -88,6 +88,7 @@ def write_report(ev: Evaluation, out_dir: Path, title: str = "earlywarn evaluati
             summary_table(ev),
             "",
             "Precision excludes alerted scam entities of another typology (cross-typology hits).",
+            f"Hot-spot alerts (about cells and country pairs, not scored): {ev.place_alerts:,}.",
             "TTD: simulated time from campaign start to the first matching alert on one of the",
             "campaign's entities, over detected campaigns. Definitions: `loadtest/README.md`.",
             "",

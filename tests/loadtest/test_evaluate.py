@@ -180,3 +180,11 @@ def test_perfect_alerts_on_a_simulated_scenario(small: Written) -> None:
             assert m.ttd_p90_h == 0.0
     assert ev.rows["all"].precision == 1.0
     assert ev.rows["all"].decoy_alerts == 0
+
+
+def test_hotspot_alerts_are_counted_apart_not_as_false_entities() -> None:
+    base = evaluate(_truth(), ALERTS)
+    with_places = evaluate(_truth(), [*ALERTS, _alert("cell", "TH-AIS-0001", "hotspot", 8.0)])
+    assert with_places.place_alerts == 1 and base.place_alerts == 0
+    assert with_places.rows["all"].precision == base.rows["all"].precision
+    assert with_places.rows["all"].alerts == base.rows["all"].alerts
