@@ -28,13 +28,13 @@ class SimboxDetector(Detector):
 
     name = "simbox"
     typology = "simbox"
-    version = "1"
+    version = "2"  # 2: volume gate 60 calls in 24 h (40 caught heavy human callers)
     entity_type = "msisdn"
     channel = "cdr"
     ttl_s = 72 * 3600.0
 
     def __init__(
-        self, *, min_calls: float = 40.0, min_hours: float = 16.0, threshold: float = 0.75
+        self, *, min_calls: float = 60.0, min_hours: float = 16.0, threshold: float = 0.75
     ) -> None:
         self.threshold = threshold
         self.gate = Term(

@@ -44,13 +44,15 @@ def process_debit(
             extra.append(intel)
     payee_risk = watch_risk(core, key_id(ev.payee_account), ev.event_time, PAYEE_TYPOLOGIES)
     mule = core.by_name.get("mule")
-    # Cash-out agents serve everyone: being paid by a mule doesn't make one a mule.
-    if mule is not None and features["new_payee"] and ev.rail != "cash_out":
+    # Only a push transfer passes money on: a merchant paid by card or a cash-out agent
+    # serves everyone, and being paid by a mule doesn't make it one.
+    push = ev.rail in PUSH_RAILS
+    if mule is not None and features["new_payee"] and push:
         payer_risk = watch_risk(core, key_id(ev.payer_account), ev.event_time, _MULE)
         if payer_risk >= 0.85:
             extra.append(_layer_finding(mule, payer_risk))
     vip = core.by_name.get("victim-in-progress")
-    if vip is not None and payee_risk > 0:
+    if vip is not None and payee_risk > 0 and push:
         hit = core.found(
             vip, vip.score_one({"payee_risk": payee_risk, "new_payee": features["new_payee"]})
         )
@@ -68,6 +70,8 @@ def process_debit(
         reporter=ev.institution,
         anomaly_features=debit.features(),
         extra=extra,
+        # the escalation is judged on a deposit, and alerts the deposit's payee
+        skip=frozenset() if ev.rail == "crypto_onramp" else frozenset(("pig-butchering",)),
     )
     pig = [d for d in found if d.typology == "pig_butchering"]
     if pig and vip is not None:  # the payer of an escalating deposit run is a victim
