@@ -243,3 +243,28 @@ def test_a_flagged_url_domain_flags_its_slower_bulk_senders_too() -> None:
     assert ("smishing", slow) in found  # through the domain it shares
     alerts = [a for o in _run(pipe, "telco.sms", sms(200, slow, 1100)) for a in o.alerts]
     assert alerts == []  # already alerted in this window
+
+
+def test_a_flagged_mule_passing_fresh_money_on_flags_the_next_layer_only() -> None:
+    pipe = _pipe()
+    intel = {
+        "indicator_type": "account",
+        "indicator": "TH-KBANK:MULE",
+        "pseudonymised": False,
+        "confidence": 0.95,
+        "source_country": "TH",
+        "typology": "mule",
+        "expires_time": "2026-11-24T00:00:00Z",
+    }
+    pipe.handle("earlywarn.intel", orjson.dumps(intel))
+    _run(pipe, "payments.events", _pay(1, "TH-KBANK:V1", "+66811111101", 0))  # money in
+
+    def out(i: int, payee: str, minute: int, rail: str = "bank_transfer") -> list[Outcome]:
+        body = {**_pay(i, "TH-KBANK:MULE", "+66822222201", minute), "payee_account": payee}
+        return _run(pipe, "payments.events", {**body, "rail": rail})
+
+    assert ("mule", "TH-KBANK:L1") in _alerts(out(2, "TH-KBANK:L1", 10))
+    assert ("mule", "TH-KBANK:SHOP") not in _alerts(out(3, "TH-KBANK:SHOP", 20, rail="card"))
+    late = {**_pay(4, "TH-KBANK:MULE", "+66822222201", 0), "payee_account": "TH-KBANK:L2"}
+    late["event_time"] = "2026-11-23T09:00:00Z"  # three hours after the money arrived
+    assert ("mule", "TH-KBANK:L2") not in _alerts(_run(pipe, "payments.events", late))

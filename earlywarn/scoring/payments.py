@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 #: Detected typologies of accounts that victims pay.
 PAYEE_TYPOLOGIES = frozenset(("mule", "pig_butchering"))
 _MULE = frozenset(("mule",))
+#: A flagged mule's transfer to a new payee within this long of money arriving is layering.
+LAYER_HOLD_S = 2 * 3600.0
 
 
 def process_debit(
@@ -45,9 +47,12 @@ def process_debit(
     payee_risk = watch_risk(core, key_id(ev.payee_account), ev.event_time, PAYEE_TYPOLOGIES)
     mule = core.by_name.get("mule")
     # Only a push transfer passes money on: a merchant paid by card or a cash-out agent
-    # serves everyone, and being paid by a mule doesn't make it one.
+    # serves everyone, and being paid by a mule doesn't make it one. So does only money
+    # that just arrived: a recruited mule's own bills and friends are not layers.
     push = ev.rail in PUSH_RAILS
-    if mule is not None and features["new_payee"] and push:
+    last_in = credit.last_credit_time if credit is not None else None
+    passing = last_in is not None and 0.0 <= ev.event_time - last_in <= LAYER_HOLD_S
+    if mule is not None and features["new_payee"] and push and passing:
         payer_risk = watch_risk(core, key_id(ev.payer_account), ev.event_time, _MULE)
         if payer_risk >= 0.85:
             extra.append(_layer_finding(mule, payer_risk))
