@@ -31,7 +31,8 @@ from earlywarn.contract.events import (
 )
 from earlywarn.contract.reasons import ContractError, Reason
 from earlywarn.detectors.base import Detection
-from earlywarn.features import CallerState, CreditState, DebitState, SenderState, key_id
+from earlywarn.features import CallerState, CreditState, DebitState, SenderState
+from earlywarn.features.ids import watch_id
 from earlywarn.features.linked import DomainState, HotspotState, ImeiState
 from earlywarn.features.state import EntityState
 from earlywarn.features.victims import SubscriberState
@@ -319,7 +320,8 @@ class Pipeline:
             outcome.intel.extend(self.router.label_indicators(event))
             return []
         if isinstance(event, IntelEvent):
-            key = f"p:{event.indicator}" if event.pseudonymised else f"i:{key_id(event.indicator)}"
+            raw_key = f"i:{watch_id(event.indicator)}"
+            key = f"p:{event.indicator}" if event.pseudonymised else raw_key
             entry = {
                 "s": event.confidence,
                 "y": event.typology,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Self
 
+from earlywarn.features.ids import watch_id
 from earlywarn.features.state import EntityState
 from earlywarn.features.window import key_id, remember
 
@@ -31,7 +32,7 @@ class SubscriberState(EntityState):
     """A subscriber (msisdn) as a potential victim: contacts, device, payees, payments.
 
     ``contacts`` holds the last few first contacts from unknown parties as ``[time,
-    digest of the caller/sender, score of that party then, kind]`` (kind :data:`CALL`
+    watch_id of the caller/sender, score of that party then, kind]`` (kind :data:`CALL`
     or :data:`SMS`); ``device_change`` the time and device of the latest switch to a new
     device; ``payees`` digests of payees its accounts paid before; ``pays`` the last few
     payments of its accounts as ``[time, account, payee, event_id, new_payee, push,
@@ -46,7 +47,7 @@ class SubscriberState(EntityState):
     (True, False)
     >>> [c[0] for c in s.recent_contacts(200.0, 3600.0)]
     [100.0]
-    >>> s.pay(300.0, "A1", "ACC-1", "p1", True, True, 2.0, "BANK", ("TH",))
+    >>> _ = s.pay(300.0, "A1", "ACC-1", "p1", True, True, 2.0, "BANK", ("TH",))
     >>> [p[3] for p in s.pays_after(100.0, 3600.0)]
     ['p1']
     >>> SubscriberState.from_json(s.to_json()) == s
@@ -61,7 +62,7 @@ class SubscriberState(EntityState):
 
     def __init__(self) -> None:
         super().__init__()
-        self.contacts: list[list[float]] = []
+        self.contacts: list[list[Any]] = []
         self.device_change: tuple[float, str] | None = None
         self.payees: list[int] = []
         self.pays: list[list[Any]] = []
@@ -69,21 +70,21 @@ class SubscriberState(EntityState):
 
     def contact(self, t: float, party: str, score: float, kind: float = CALL) -> None:
         """Record a contact of ``kind`` from ``party``, scored ``score`` (0..1) then."""
-        self.contacts.append([float(t), float(key_id(party)), round(float(score), 4), kind])
+        self.contacts.append([float(t), watch_id(party), round(float(score), 4), kind])
         self.contacts.sort()
         del self.contacts[: max(0, len(self.contacts) - self.contacts_cap)]
         self.max_time = max(self.max_time, t)
 
     def flag(self, t: float, party: str, score: float) -> None:
         """Raise the score of ``party``'s contact at ``t`` (it was flagged after the contact)."""
-        digest = float(key_id(party))
+        digest = watch_id(party)
         hits = [c for c in self.contacts if c[1] == digest and abs(c[0] - t) < 1e-3]
         for c in hits:
             c[2] = max(c[2], round(float(score), 4))
         if not hits:  # not recorded yet (arrives later) or already evicted
             self.contact(t, party, score, CALL)
 
-    def recent_contacts(self, t: float, within_s: float) -> list[list[float]]:
+    def recent_contacts(self, t: float, within_s: float) -> list[list[Any]]:
         """Contacts in the ``within_s`` seconds up to ``t``."""
         return [c for c in self.contacts if t - within_s <= c[0] <= t]
 
@@ -107,14 +108,19 @@ class SubscriberState(EntityState):
         ratio: float,
         reporter: str,
         jurisdictions: tuple[str, ...],
-    ) -> None:
-        """Keep one payment of the subscriber's accounts for contacts that arrive late."""
+    ) -> list[Any]:
+        """Keep one payment of the subscriber's accounts for contacts that arrive late.
+
+        Returns the payment's row, also when it is too old (or crowded out) to be kept.
+        """
         self.max_time = max(self.max_time, t)
         row = [float(t), account, payee, event_id, int(new_payee), int(push), float(ratio)]
-        self.pays.append([*row, reporter, list(jurisdictions)])
+        row += [reporter, list(jurisdictions)]
+        self.pays.append(row)
         self.pays.sort(key=lambda p: (p[0], p[3]))
         horizon = self.max_time - self.pays_span_s
         self.pays = [p for p in self.pays if p[0] >= horizon][-self.pays_cap :]
+        return row
 
     def pays_after(self, t: float, within_s: float) -> list[list[Any]]:
         """Kept payments in the ``within_s`` seconds from ``t`` on."""
@@ -137,7 +143,9 @@ class SubscriberState(EntityState):
         state = cls()
         state._load_common(obj)
         # States written before contact kinds existed hold three values: calls.
-        state.contacts = [[float(v) for v in (*c, CALL)[:4]] for c in obj["c"]]
+        state.contacts = [
+            [float(c[0]), int(c[1]), float(c[2]), float((*c, CALL)[3])] for c in obj["c"]
+        ]
         d = obj["d"]
         state.device_change = None if d is None else (float(d[0]), str(d[1]))
         state.payees = [int(p) for p in obj["p"]]

@@ -12,6 +12,7 @@ from earlywarn.contract.alert import Explanation
 from earlywarn.contract.events import PaymentEvent
 from earlywarn.detectors import Detection, Detector, Finding
 from earlywarn.features import CreditState, DebitState, EntityState, account_features, key_id
+from earlywarn.features.ids import watch_id
 from earlywarn.features.victims import PUSH_RAILS
 from earlywarn.scoring.core import countries as _countries
 from earlywarn.scoring.forward import forward
@@ -44,7 +45,7 @@ def process_debit(
         intel = intel_hit(core, entity, ev.event_time)
         if intel and entity == ev.payer_account:
             extra.append(intel)
-    payee_risk = watch_risk(core, key_id(ev.payee_account), ev.event_time, PAYEE_TYPOLOGIES)
+    payee_risk = watch_risk(core, watch_id(ev.payee_account), ev.event_time, PAYEE_TYPOLOGIES)
     mule = core.by_name.get("mule")
     # Only a push transfer passes money on: a merchant paid by card or a cash-out agent
     # serves everyone, and being paid by a mule doesn't make it one. So does only money
@@ -53,7 +54,7 @@ def process_debit(
     last_in = credit.last_credit_time if credit is not None else None
     passing = last_in is not None and 0.0 <= ev.event_time - last_in <= LAYER_HOLD_S
     if mule is not None and features["new_payee"] and push and passing:
-        payer_risk = watch_risk(core, key_id(ev.payer_account), ev.event_time, _MULE)
+        payer_risk = watch_risk(core, watch_id(ev.payer_account), ev.event_time, _MULE)
         if payer_risk >= 0.85:
             extra.append(_layer_finding(mule, payer_risk))
     vip = core.by_name.get("victim-in-progress")

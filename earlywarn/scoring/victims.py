@@ -63,8 +63,7 @@ def process_subscriber(
     push = bool(payload.get("w", True))
     ratio = float(payload.get("r", 0.0))
     account, payee = str(payload["a"]), str(payload["b"])
-    sub.pay(t, account, payee, ev.event_id, new_payee, push, ratio, reporter, jur)
-    pay = next(p for p in reversed(sub.pays) if p[3] == ev.event_id)
+    pay = sub.pay(t, account, payee, ev.event_id, new_payee, push, ratio, reporter, jur)
     return _judge(core, sub, pay, late=False)
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from earlywarn.contract.alert import Explanation
 from earlywarn.detectors import Detection, Finding
-from earlywarn.features import key_id
+from earlywarn.features.ids import watch_id
 from earlywarn.scoring.forward import forward
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ def after(core: Core, found: list[Detection], event: Any, channel: str) -> None:
         core.pending.append(
             forward(
                 "watch",
-                f"w:{key_id(d.entity_id)}",
+                f"w:{watch_id(d.entity_id)}",
                 {"s": d.score, "y": d.typology, "x": d.event_time + d.ttl_s},
             )
         )
@@ -64,7 +64,7 @@ def after(core: Core, found: list[Detection], event: Any, channel: str) -> None:
 
 def intel_hit(core: Core, entity: str, t: float) -> Hit | None:
     """A finding when shared intel names ``entity`` and has not expired."""
-    hit = core.lookup(f"i:{key_id(entity)}")
+    hit = core.lookup(f"i:{watch_id(entity)}")
     if not hit and core.pseudonym is not None:
         hit = core.lookup(f"p:{core.pseudonym(entity)}")
     if not hit or float(hit.get("x", 0.0)) < t:
@@ -88,7 +88,8 @@ def intel_hit(core: Core, entity: str, t: float) -> Hit | None:
 def watch_risk(
     core: Core, digest: int, t: float, typologies: frozenset[str] | None = None
 ) -> float:
-    """Current risk of an entity by its digest: local detections and shared intel.
+    """Current risk of an entity by its :func:`~earlywarn.features.ids.watch_id`: local
+    detections and shared intel.
 
     Local detections count only for ``typologies`` (all when ``None``); shared
     intel always counts.
@@ -107,4 +108,4 @@ def watch_risk(
 def contact_risk(core: Core, party: str, found: Sequence[Detection], t: float) -> float:
     """How risky ``party`` is as a contact at ``t``: this event's detections or the watchlist."""
     now = max((d.score for d in found if d.typology in CONTACT_TYPOLOGIES), default=0.0)
-    return max(now, watch_risk(core, key_id(party), t, CONTACT_TYPOLOGIES))
+    return max(now, watch_risk(core, watch_id(party), t, CONTACT_TYPOLOGIES))

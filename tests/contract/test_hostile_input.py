@@ -106,21 +106,10 @@ def test_pipeline_dead_letters_bad_messages_and_scores_every_good_one(
             assert _feed(pipe, topic, orjson.dumps(body)) == (True, None)
 
 
-LATE_PAYMENT_BUG = (
-    "earlywarn/scoring/victims.py process_subscriber: next(p for p in reversed(sub.pays) if "
-    "p[3] == ev.event_id) raises StopIteration when the payment is older than the "
-    "subscriber's kept window (a late or year-1 payment): the by-msisdn record is "
-    "dead-lettered as processing_error (tests/reliability/test_late_events.py)"
-)
-
-
 @pytest.mark.parametrize(
     "time",
     [
-        pytest.param(
-            "0001-01-01T00:00:00+14:00",
-            marks=pytest.mark.xfail(strict=True, reason=LATE_PAYMENT_BUG),
-        ),
+        "0001-01-01T00:00:00+14:00",
         "9999-12-31T23:59:59-12:00",
     ],
 )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import orjson
-import pytest
 
 from earlywarn.alerts import Pseudonymiser, Router
 from earlywarn.pipeline import Pipeline, Stores
@@ -28,12 +27,6 @@ def _payment(event_id: str, time: str) -> bytes:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="earlywarn/scoring/victims.py process_subscriber: next(p for p in reversed("
-    "sub.pays) if p[3] == ev.event_id) raises StopIteration when the payment falls outside "
-    "the subscriber's kept window; the by-msisdn record is dead-lettered (processing_error)",
-)
 def test_a_payment_three_weeks_late_is_processed_on_the_msisdn_hop() -> None:
     pipe = Pipeline(
         engine=Engine(), router=Router(Topics(), Pseudonymiser({})), stores=Stores.in_memory()

@@ -75,12 +75,6 @@ def test_key_id_is_a_32_bit_digest_so_collisions_are_cheap_to_find() -> None:
     assert int(a[5:]) < 1_000_000  # found within a million numbers of one prefix
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="watchlist and shared-intel entries are keyed by key_id(entity), a 32-bit digest "
-    "(earlywarn/scoring/watch.py intel_hit: f'i:{key_id(entity)}'; watch.after: "
-    "f'w:{key_id(d.entity_id)}'): intel on one number also flags any number that collides",
-)
 def test_shared_intel_on_one_number_does_not_flag_a_colliding_number() -> None:
     flagged, innocent = _colliding_numbers()
     pipe = Pipeline(
