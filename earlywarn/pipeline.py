@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 import orjson
 
@@ -39,6 +39,7 @@ from earlywarn.features.victims import SubscriberState
 from earlywarn.metrics import Metrics
 from earlywarn.scoring import Engine, Forward
 from earlywarn.settings import Topics
+from earlywarn.statecache import StateCache
 
 log = logging.getLogger(__name__)
 
@@ -49,13 +50,6 @@ class StateStore(Protocol):
     def get(self, key: str, /) -> Any: ...
 
     def __setitem__(self, key: str, value: bytes, /) -> None: ...
-
-
-class _State(Protocol):
-    def to_json(self) -> Any: ...
-
-
-S = TypeVar("S")
 
 
 #: Internal (re-keyed) topic of each forward kind; the stream creates them with the
@@ -131,15 +125,6 @@ class Outcome:
     intel: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
-def _load(store: StateStore, key: str, cls: Callable[[Any], S]) -> S | None:
-    raw = store.get(key)
-    return None if raw is None else cls(orjson.loads(raw))
-
-
-def _save(store: StateStore, key: str, state: _State) -> None:
-    store[key] = orjson.dumps(state.to_json())
-
-
 class Pipeline:
     """Process raw messages end to end, without Kafka.
 
@@ -157,6 +142,8 @@ class Pipeline:
         Counters to update, if any.
     max_message_bytes
         Larger messages are dead-lettered unread.
+    cache_size
+        Live states kept beside their bytes (:mod:`earlywarn.statecache`); ``0``: none.
     """
 
     def __init__(
@@ -168,6 +155,7 @@ class Pipeline:
         topics: Topics | None = None,
         metrics: Metrics | None = None,
         max_message_bytes: int = 64 * 1024,
+        cache_size: int = 0,
     ) -> None:
         self.engine = engine
         self.router = router
@@ -176,6 +164,7 @@ class Pipeline:
         self.kinds = self.topics.kinds()
         self.metrics = metrics
         self.max_message_bytes = max_message_bytes
+        self.cache = StateCache(cache_size)
         engine.lookup = self._lookup
         if router.intel_pseudonym is not None:
             engine.pseudonym = router.intel_pseudonym
@@ -230,10 +219,10 @@ class Pipeline:
             )
             assert isinstance(event, PaymentEvent)
             key = event.payee_account
-            credit = _load(self.stores.credits, key, CreditState.from_json)
-            debit = _load(self.stores.debits, key, DebitState.from_json)
+            credit = self.cache.load(self.stores.credits, key, CreditState.from_json)
+            debit = self.cache.peek(self.stores.debits, key, DebitState.from_json)
             state, detections = self.engine.process_credit(event, credit, debit)
-            _save(self.stores.credits, key, state)
+            self.cache.save(self.stores.credits, key, state)
         except Exception as exc:
             log.exception("credit-side processing failed (event dead-lettered)")
             if self.metrics is not None:
@@ -267,9 +256,9 @@ class Pipeline:
                 return Outcome(kind=kind)
             store_name, load = _LINKED[kind]
             store = getattr(self.stores, store_name)
-            state = _load(store, key, load)
+            state = self.cache.load(store, key, load)
             new_state, detections = self.engine.process_linked(kind, key, payload, state)
-            _save(store, key, new_state)
+            self.cache.save(store, key, new_state)
         except Exception as exc:
             log.exception("internal %s processing failed (record dead-lettered)", kind)
             if self.metrics is not None:
@@ -290,31 +279,31 @@ class Pipeline:
         self.stores.watchlist[key] = orjson.dumps({k: v for k, v in payload.items() if k != "_k"})
 
     def _score(self, event: Event, raw: bytes, outcome: Outcome) -> list[Detection]:
-        stores, engine = self.stores, self.engine
+        stores, engine, cache = self.stores, self.engine, self.cache
         if isinstance(event, CallEvent):
-            caller = _load(stores.callers, event.caller, CallerState.from_json)
+            caller = cache.load(stores.callers, event.caller, CallerState.from_json)
             cstate, detections = engine.process_call(event, caller)
-            _save(stores.callers, event.caller, cstate)
+            cache.save(stores.callers, event.caller, cstate)
             return detections
         if isinstance(event, SmsEvent):
-            sender = _load(stores.senders, event.sender, SenderState.from_json)
+            sender = cache.load(stores.senders, event.sender, SenderState.from_json)
             sstate, detections = engine.process_sms(event, sender)
-            _save(stores.senders, event.sender, sstate)
+            cache.save(stores.senders, event.sender, sstate)
             return detections
         if isinstance(event, PaymentEvent):
             key = event.payer_account
-            debit = _load(stores.debits, key, DebitState.from_json)
-            credit = _load(stores.credits, key, CreditState.from_json)
+            debit = cache.load(stores.debits, key, DebitState.from_json)
+            credit = cache.peek(stores.credits, key, CreditState.from_json)
             dstate, detections = engine.process_debit(event, debit, credit)
-            _save(stores.debits, key, dstate)
+            cache.save(stores.debits, key, dstate)
             outcome.forward = (event.payee_account, raw)
             outcome.forwards.append(Forward("payee", event.payee_account, raw))
             return detections
         if isinstance(event, LabelEvent):
             states: dict[str, EntityState | None] = {
-                "cdr": _load(stores.callers, event.entity_id, CallerState.from_json),
-                "sms": _load(stores.senders, event.entity_id, SenderState.from_json),
-                "payments": _load(stores.debits, event.entity_id, DebitState.from_json),
+                "cdr": cache.peek(stores.callers, event.entity_id, CallerState.from_json),
+                "sms": cache.peek(stores.senders, event.entity_id, SenderState.from_json),
+                "payments": cache.peek(stores.debits, event.entity_id, DebitState.from_json),
             }
             engine.learn_label(event, states)
             outcome.intel.extend(self.router.label_indicators(event))

@@ -128,15 +128,37 @@ class EventWindow:
         hi = bisect.bisect_right(self.entries, (end, float("inf")))
         return self.entries[lo:hi]
 
-    def to_json(self) -> list[list[float | int]]:
-        """Entries as compact JSON lists (``span_s`` and ``cap`` come from the owner)."""
-        return [list(e) for e in self.entries]
+    def to_json(self) -> list[Entry]:
+        """The entries themselves, for ``orjson`` to write as compact JSON arrays.
+
+        ``span_s`` and ``cap`` come from the owner. Serialise the result at once: it is
+        the live list.
+        """
+        return self.entries
 
     @classmethod
     def from_json(cls, obj: Any, *, span_s: float, cap: int) -> Self:
-        """Rebuild a window from :meth:`to_json` output."""
-        entries = [(float(t), int(f), float(v), int(k), int(a)) for t, f, v, k, a in obj]
-        return cls(span_s, cap, entries)
+        """Rebuild a window from :meth:`to_json` output (as parsed by ``orjson``).
+
+        :meth:`add` builds every entry with the same types, written sorted with floats
+        as floats (``1.0``) and ints as ints, so they parse back with the same types
+        and order and are taken as they are (checked on the first entry and the
+        order); any other form (a hand-written state) is converted and sorted.
+        """
+        entries: list[Entry] = list(map(tuple, obj))
+        if not entries or (_canonical(entries[0]) and entries == sorted(entries)):
+            window = cls.__new__(cls)
+            window.span_s, window.cap, window.entries = float(span_s), int(cap), entries
+            return window
+        converted = [(float(t), int(f), float(v), int(k), int(a)) for t, f, v, k, a in obj]
+        return cls(span_s, cap, converted)
+
+
+_TYPES: Final = (float, int, float, int, int)
+
+
+def _canonical(entry: tuple[Any, ...]) -> bool:
+    return len(entry) == 5 and tuple(map(type, entry)) == _TYPES
 
 
 def distinct(entries: Sequence[Entry], field: KeyField = KEY) -> int:

@@ -161,6 +161,38 @@ class ChannelAnomaly:
         self.model.learn_one(inputs)
         self.n_learned += 1
 
+    def score_learn(self, x: Mapping[str, float]) -> tuple[float, Finding | None]:
+        """Score ``x``, look for a finding, then learn ``x``: one event's whole step.
+
+        The same as :meth:`score_one`, :meth:`find_one` and :meth:`learn_one` in turn (the
+        scores are bit-identical), but the inputs are built once and the scaler and the
+        trees are called directly; when learning ``x`` leaves the scaler's ranges as they
+        were (the usual case once warm), one walk per tree both scores and learns.
+        """
+        inputs = self._inputs(x)
+        steps = self.model.steps
+        scaler, hst = steps["MinMaxScaler"], steps["HalfSpaceTrees"]
+        raw, learned = 0.0, False
+        if not hst._first_window:
+            scaled = scaler.transform_one(inputs)
+            shared = _score_learn_trees(hst, scaled) if _unchanged(scaler, inputs) else None
+            learned = shared is not None
+            raw = shared if shared is not None else float(hst.score_one(scaled))
+        finding = self.find_one(inputs, raw)
+        if self.n_learned >= self.window_size:
+            self.scores.update(raw)
+        stats = self.feature_stats
+        for k, v in inputs.items():
+            st = stats.get(k)
+            if st is None:
+                st = stats[k] = RunningStat()
+            st.update(v)
+        if not learned:  # by the shared walk
+            scaler.learn_one(inputs)
+            hst.learn_one(scaler.transform_one(inputs))
+        self.n_learned += 1
+        return raw, finding
+
     def normalise(self, score: float) -> float:
         """Map a raw score to 0..1 by its distance above past scores.
 
@@ -208,3 +240,53 @@ class ChannelAnomaly:
         return Finding(
             score=normalised, reasons=tuple(reasons), recommended_action=self.recommended_action
         )
+
+
+def _unchanged(scaler: Any, inputs: Mapping[str, float]) -> bool:
+    """Whether learning ``inputs`` leaves every min and max of ``scaler`` as it is."""
+    if scaler.window_size is not None:  # rolling ranges change on every learn
+        return False
+    lo, hi = scaler.min, scaler.max
+    return all(k in lo and lo[k].get() <= v <= hi[k].get() for k, v in inputs.items())
+
+
+def _score_learn_trees(hst: Any, x: Mapping[str, float]) -> float | None:
+    """River ``HalfSpaceTrees.score_one(x)`` then ``learn_one(x)``, one walk per tree.
+
+    Exact only when nothing ``x`` lacks is tested by a tree (else ``None`` is returned
+    and nothing is changed): scoring reads ``r_mass`` and learning writes ``l_mass`` along
+    the same path. Mirrors ``river.anomaly.hst`` 0.26 (``tests/learning`` checks it).
+    """
+    height = hst.height
+    size_limit = 0.1 * hst.window_size
+    paths = []
+    for root in hst.trees:
+        node, path = root, [root]
+        for _ in range(height):
+            feature = node.feature
+            if feature not in x:
+                return None
+            c = node.children
+            node = c[0] if x[feature] < node.threshold else c[1]
+            path.append(node)
+        paths.append(path)
+    score = 0.0
+    for path in paths:
+        depth_pow = 1
+        for node in path:
+            r = node.r_mass
+            score += r * depth_pow
+            if r < size_limit:
+                break
+            depth_pow <<= 1
+        for node in path:
+            node.l_mass += 1
+    hst.counter += 1
+    if hst.counter == hst.window_size:
+        for nodes in hst._tree_nodes:
+            for node in nodes:
+                node.r_mass = node.l_mass
+                node.l_mass = 0
+        hst._first_window = False
+        hst.counter = 0
+    return float(1 - score / hst._max_score)

@@ -180,8 +180,9 @@ class Core:
             if prev is not None and (prev[0] > ws or (prev[0] == ws and prev[1] >= rank)):
                 return None
         own.alerted[typology] = (ws, rank)
-        if len(own.alerted) > 16:  # per-payee keys: drop the oldest windows
-            for k, _ in sorted(own.alerted.items(), key=lambda kv: kv[1])[:-16]:
+        if len(own.alerted) > 16:  # per-payee keys: drop the oldest windows (ties: by key,
+            # so a live state and one decoded from its sorted JSON drop the same ones)
+            for k, _ in sorted(own.alerted.items(), key=lambda kv: (kv[1], kv[0]))[:-16]:
                 del own.alerted[k]
         return ws
 
@@ -229,9 +230,7 @@ class Core:
         self.risk = risk
         model = self.anomaly_models.get(channel)
         if model is not None and anomaly_features is not None:
-            raw = model.score_one(anomaly_features)
-            af = model.find_one(anomaly_features, raw)
-            model.learn_one(anomaly_features, raw)
+            raw, af = model.score_learn(anomaly_features)
             self.drift.update(channel, raw)
             if af is not None:
                 found.append(

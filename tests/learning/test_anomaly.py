@@ -100,3 +100,23 @@ def test_very_anomalous_point_gives_a_monitor_finding_with_reasons() -> None:
     assert names[0] == "hst-cdr" and "distinct_callees_10m" in names
     assert "caller_age_s" not in names  # ages are not modelled
     assert m.find_one(concentrated_stream(9, 1)[0], m.min_score - 0.01) is None
+
+
+def test_score_learn_is_exactly_score_find_learn() -> None:
+    """The fast one-walk step gives bit-identical scores, findings and model state."""
+    rng = random.Random(9)
+    xs = normal_stream(4, 1500)
+    for i in range(0, 1500, 97):  # out-of-range values widen the scaler: the slow path
+        xs[i] = {**xs[i], "calls_10m": float(rng.randint(5, 400))}
+    xs[700] = {k: v for k, v in xs[700].items() if k != "short_share_10m"}  # a missing feature
+    slow = ChannelAnomaly("cdr", seed=3, warmup=300, window_size=100)
+    fast = slow.clone()
+    for x in xs:
+        s = slow.score_one(x)
+        f = slow.find_one(x, s)
+        slow.learn_one(x, s)
+        s2, f2 = fast.score_learn(x)
+        assert (s2, f2) == (s, f)
+    for name in ("MinMaxScaler", "HalfSpaceTrees"):  # the pipeline's cached plan aside
+        assert pickle.dumps(fast.model.steps[name]) == pickle.dumps(slow.model.steps[name])
+    assert fast.scores.mean == slow.scores.mean and fast.n_learned == slow.n_learned
