@@ -79,7 +79,7 @@ def _feed(pipe: Pipeline, topic: str, raw: bytes) -> tuple[bool, str | None]:
 
 
 @settings(
-    max_examples=30,
+    max_examples=20,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
