@@ -28,17 +28,6 @@ def events_seen(worker: WorkerProcess, topics: list[str]) -> float:
     return sum(worker.metric("earlywarn_events_total", topic=t) for t in topics)
 
 
-def steady(read: Callable[[], Any], times: int = 3) -> Callable[[], bool]:
-    """A condition: ``read()`` gave the same value ``times`` polls in a row."""
-    values: list[Any] = []
-
-    def check() -> bool:
-        values.append(read())
-        return len(values) >= times and all(v == values[-1] for v in values[-times:])
-
-    return check
-
-
 def simulate(out: Path, *extra: str) -> list[dict[str, Any]]:
     """A small seeded simulator run (``earlywarn simulate``); its events in time order."""
     subprocess.run(
