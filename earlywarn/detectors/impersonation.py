@@ -17,18 +17,21 @@ class ImpersonationDetector(Detector):
     Examples
     --------
     >>> d = ImpersonationDetector()
-    >>> f = d.score_one({"calls_24h": 20.0, "mean_answered_s_24h": 320.0,
-    ...                 "new_callee_share_1h": 1.0, "long_answered_1h": 2.0})
+    >>> caller = {"calls_24h": 20.0, "mean_answered_s_24h": 320.0, "new_callee_share_1h": 1.0,
+    ...           "long_answered_1h": 2.0, "new_callee_share_24h": 0.95, "answer_rate_24h": 0.4}
+    >>> f = d.score_one(caller)
     >>> round(f.score, 2), f.recommended_action
     (1.0, 'block_number')
-    >>> d.score_one({"calls_24h": 20.0, "mean_answered_s_24h": 110.0,
-    ...              "new_callee_share_1h": 1.0}).score < d.threshold
+    >>> short = {**caller, "mean_answered_s_24h": 110.0, "long_answered_1h": 0.0}
+    >>> d.score_one(short).score < d.threshold
+    True
+    >>> d.score_one({**caller, "new_callee_share_24h": 0.45, "answer_rate_24h": 0.75}) is None
     True
     """
 
     name = "impersonation"
     typology = "impersonation"
-    version = "1"
+    version = "2"  # 2: people who call back the same contacts and get answered are not it
     entity_type = "msisdn"
     channel = "cdr"
     ttl_s = 48 * 3600.0
@@ -66,6 +69,23 @@ class ImpersonationDetector(Detector):
 
     #: More calls than this in 10 minutes is a multi-agent trunk, not one talker.
     max_calls_10m = 6.0
+    #: A busy person calls the same contacts again and is answered most of the time; a
+    #: scammer works through a list of strangers, most of whom don't pick up. Scores are
+    #: scaled by how far the caller's day looks like the latter.
+    strangers = Term(
+        "new_callee_share_24h",
+        0.5,
+        0.8,
+        1.0,
+        "{value:.0%} of its calls in 24 h went to first contacts (threshold {threshold:.0%})",
+    )
+    unanswered = Term(
+        "answer_rate_24h",
+        0.85,
+        0.65,
+        1.0,
+        "only {value:.0%} of its calls in 24 h were answered (threshold {threshold:.0%})",
+    )
 
     def score_one(self, features: Mapping[str, float]) -> Finding | None:
         """Score one caller's features; ``None`` below the volume gate or for a trunk."""
@@ -74,4 +94,8 @@ class ImpersonationDetector(Detector):
         score, reasons = gated_score(self.gate, self.pattern, features)
         if score <= 0.0:
             return None
-        return Finding(score=score, reasons=reasons, recommended_action="block_number")
+        like = min(self.strangers.strength(features), self.unanswered.strength(features))
+        if like <= 0.0:
+            return None
+        reasons += (self.strangers.explain(features), self.unanswered.explain(features))
+        return Finding(score=score * like, reasons=reasons, recommended_action="block_number")

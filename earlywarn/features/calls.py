@@ -46,6 +46,8 @@ CALL_FEATURES: tuple[str, ...] = (
     "active_hours_24h",
     "home_share_1h",
     "imei_changed_s",
+    "new_callee_share_24h",
+    "answer_rate_24h",
 )
 """Names returned by :meth:`CallerState.features`, in order."""
 
@@ -92,7 +94,8 @@ class CallerState(EntityState):
         self.cells: list[int] = []
         self.imeis: list[int] = []
         self.known: list[int] = []
-        #: Hourly buckets over the last 24 h: ``[hour, calls, answered, answered_seconds]``.
+        #: Hourly buckets over the last 24 h:
+        #: ``[hour, calls, answered, answered_seconds, calls_to_first_contacts]``.
         self.hours: list[list[float]] = []
         #: Event time of the latest switch to a device this number never used before.
         self.imei_changed: float | None = None
@@ -131,7 +134,7 @@ class CallerState(EntityState):
         if imei and self.imeis and imei not in self.imeis and ev.event_time >= self.max_time - 1:
             self.imei_changed = float(ev.event_time)
         remember(self.imeis, imei, self.device_cap)
-        self._bucket(ev)
+        self._bucket(ev, bool(flags & NEW_CALLEE))
         self._observe(ev.event_id, ev.event_time)
 
     def _talked(self, t: float, callee: str) -> None:
@@ -146,18 +149,19 @@ class CallerState(EntityState):
         horizon = end - self.talked_span_s
         return [(float(r[0]), str(r[1])) for r in self.talked if horizon <= r[0] <= end]
 
-    def _bucket(self, ev: CallEvent) -> None:
+    def _bucket(self, ev: CallEvent, new_callee: bool) -> None:
         hour = float(ev.event_time // 3600.0)
         if self.hours and self.hours[-1][0] == hour:
             b = self.hours[-1]
         elif not self.hours or self.hours[-1][0] < hour:
-            b = [hour, 0.0, 0.0, 0.0]
+            b = [hour, 0.0, 0.0, 0.0, 0.0]
             self.hours.append(b)
             while self.hours[0][0] <= hour - 24:
                 del self.hours[0]
         else:  # late event: count it in the newest bucket, the window is approximate
             b = self.hours[-1]
         b[1] += 1
+        b[4] += new_callee
         if ev.answered:
             b[2] += 1
             b[3] += ev.duration_s
@@ -198,6 +202,8 @@ class CallerState(EntityState):
             "active_hours_24h": float(len(day)),
             "home_share_1h": flag_share(hour, HOME),
             "imei_changed_s": end - self.imei_changed if self.imei_changed is not None else -1.0,
+            "new_callee_share_24h": sum(b[4] for b in day) / calls if calls else 0.0,
+            "answer_rate_24h": answered / calls if calls else 0.0,
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -222,7 +228,8 @@ class CallerState(EntityState):
         state.cells = [int(c) for c in obj["c"]]
         state.imeis = [int(i) for i in obj["i"]]
         state.known = [int(k) for k in obj.get("k", ())]
-        state.hours = [[float(v) for v in b] for b in obj.get("h", ())]
+        # buckets written before first-contact counts existed have four values
+        state.hours = [[float(v) for v in (*b, 0.0)[:5]] for b in obj.get("h", ())]
         x = obj.get("x")
         state.imei_changed = None if x is None else float(x)
         state.talked = [[float(r[0]), str(r[1])] for r in obj.get("l", ())]
