@@ -39,7 +39,7 @@ from earlywarn.features.victims import SubscriberState
 from earlywarn.metrics import Metrics
 from earlywarn.scoring import Engine, Forward
 from earlywarn.settings import Topics
-from earlywarn.statecache import StateCache
+from earlywarn.statecache import StateCache, compact
 
 log = logging.getLogger(__name__)
 
@@ -276,7 +276,8 @@ class Pipeline:
         old = self._lookup(key)
         if old is not None and old.get("s", 0.0) >= payload["s"] and old["x"] >= payload["x"]:
             return
-        self.stores.watchlist[key] = orjson.dumps({k: v for k, v in payload.items() if k != "_k"})
+        entry = {k: v for k, v in payload.items() if k != "_k"}
+        self.stores.watchlist[key] = compact(orjson.dumps(entry))
 
     def _score(self, event: Event, raw: bytes, outcome: Outcome) -> list[Detection]:
         stores, engine, cache = self.stores, self.engine, self.cache
@@ -317,7 +318,7 @@ class Pipeline:
                 "x": event.expires_time,
                 "c": event.source_country,
             }
-            stores.watchlist[key] = orjson.dumps(entry)
+            stores.watchlist[key] = compact(orjson.dumps(entry))
         return []
 
     def _emit(self, detections: list[Detection], outcome: Outcome, now: float) -> None:

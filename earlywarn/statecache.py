@@ -30,6 +30,20 @@ import orjson
 S = TypeVar("S")
 
 
+def compact(raw: bytes) -> bytes:
+    """``raw`` in a bytes object of its own size.
+
+    ``orjson.dumps`` (3.13) returns bytes that keep its whole output buffer: a 280-byte
+    state held 4 KB. Stored values live as long as their entity, so they are copied.
+
+    >>> import sys
+    >>> raw = orjson.dumps({"a": 1})
+    >>> compact(raw) == raw and sys.getsizeof(compact(raw)) < 64
+    True
+    """
+    return memoryview(raw).tobytes()
+
+
 class Store(Protocol):
     def get(self, key: str, /) -> Any: ...
 
@@ -102,7 +116,7 @@ class StateCache:
 
     def save(self, store: Store, key: str, state: Any) -> None:
         """Write ``state``'s bytes to ``store`` and keep the live object beside them."""
-        raw = orjson.dumps(state.to_json())
+        raw = compact(orjson.dumps(state.to_json()))
         store[key] = raw
         if self.size <= 0:
             return
