@@ -23,6 +23,7 @@ from earlywarn.metrics import Metrics
 from earlywarn.pipeline import INTERNAL_TOPICS, Outcome, Pipeline, Stores
 from earlywarn.scoring import Engine
 from earlywarn.settings import Settings
+from earlywarn.stream.tuning import batched_events
 from earlywarn.stream.web import register_pages
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,9 @@ def faust_config(settings: Settings) -> dict[str, Any]:
         "autodiscover": False,
         "table_standby_replicas": 0,
         "stream_wait_empty": True,
+        # Batch the many small records (changelogs, forwards, alerts) into fewer produce
+        # requests: with no linger each one was its own request and socket write.
+        "producer_linger": 0.005,
         "logging_config": None,
     }
     credentials = settings.security.faust_credentials()
@@ -77,8 +81,10 @@ class Worker:
         self.metrics = Metrics()
         if settings.embedded:
             from earlywarn.broker import install_faust_fix
+            from earlywarn.stream.tuning import install_fetch_wait
 
             install_faust_fix()
+            install_fetch_wait()  # the broker holds fetches: the ~400 ms latency floor
         self.app = faust.App(settings.app_id, **faust_config(settings))
         topics = settings.topics
         n = settings.partitions
@@ -131,7 +137,7 @@ class Worker:
         app.timer(interval=self.settings.checkpoint_interval_s)(self._checkpoint)
 
     async def _input_agent(self, stream: Any) -> AsyncIterator[None]:
-        async for event in stream.events():
+        async for event in batched_events(stream):
             msg = event.message
             outcome = self.pipeline.handle(
                 msg.topic, event.value, partition=msg.partition, offset=msg.offset
@@ -142,7 +148,7 @@ class Worker:
 
     def _internal_agent(self, kind: str) -> Any:
         async def agent(stream: Any) -> AsyncIterator[None]:
-            async for event in stream.events():
+            async for event in batched_events(stream):
                 msg = event.message
                 outcome = self.pipeline.handle_internal(kind, event.value)
                 if outcome.deadletter is not None:

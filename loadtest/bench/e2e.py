@@ -44,7 +44,7 @@ def drain_rate(
             first = (now, done)
         if done >= total and credits >= payments and first is not None:
             return (total - first[1]) / max(1e-9, now - first[0])
-        time.sleep(0.1)
+        time.sleep(0.25)  # each poll renders the worker's /metrics page
     raise TimeoutError(f"workers scored {done} of {total} in {timeout_s}s")
 
 

@@ -162,7 +162,7 @@ def _latency(
     clock.wait(30)
     sent = json.loads((work / f"sent-{rate}.json").read_text())
     got = [tuple(x) for x in json.loads(arrived.read_text())]
-    return {"rate": rate, **e2e.latency_quantiles(sent, got)}  # type: ignore[arg-type]
+    return {"rate": rate, **e2e.latency_quantiles(sent, got)}
 
 
 def _cpus() -> int:
