@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import socket
 import sys
@@ -48,6 +49,7 @@ def run(events: int, seconds: float, memory_counts: tuple[int, ...]) -> dict[str
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {_cpus()} cores",
         "events": events,
+        "load_avg_start": [round(x, 2) for x in os.getloadavg()],
     }
     print(f"building {events:,} simulated events ...", flush=True)
     messages = scenario_messages(events)
@@ -166,12 +168,10 @@ def _latency(
 
 
 def _cpus() -> int:
-    import os
-
     return os.cpu_count() or 0
 
 
-CORE_HOW = "Pipeline over encoded events, one process, no Kafka"
+CORE_HOW = "Pipeline over encoded events and every forward they raise, one process, no Kafka"
 MEM_HOW = "one call from each of N callers; RSS delta / N"
 LAT_HOW = "produce time of the triggering event -> alert read by a separate process"
 
@@ -180,9 +180,12 @@ def rows(res: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(figure, value, how it was measured) for every figure in ``res``."""
     out: list[tuple[str, str, str]] = []
     for ch in ("cdr", "sms", "payments", "mixed"):
-        out.append(
-            (f"core throughput, {ch}", f"{res['core'][ch]['events_per_s']:,} ev/s", CORE_HOW)
+        c = res["core"][ch]
+        value = (
+            f"{c['events_per_s']:,} ev/s wall, {c.get('events_per_cpu_s', 0):,} per CPU s"
+            f" ({c.get('internal_records', 0) / max(1, c['events']):.2f} internal records/event)"
         )
+        out.append((f"core throughput, {ch}", value, CORE_HOW))
     for n, m in res["memory"].items():
         value = (
             f"{m['rss_bytes_per_entity']} B RSS/entity ({m['state_bytes_per_entity']} B state),"
@@ -224,6 +227,8 @@ def rows(res: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 def render(res: dict[str, Any]) -> str:
     head = f"earlywarn bench {res['date']} on {res['machine']}; {res['events']:,} events"
+    if "load_avg_start" in res:
+        head += f"; load avg {res['load_avg_start']} at start, {res.get('load_avg_end')} at end"
     lines = [head, "| figure | value | how |", "|---|---|---|"]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in rows(res)]
     return "\n".join(lines)
@@ -241,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         res = run(args.events, args.seconds, (10_000, 100_000, 1_000_000))
         res["seconds"] = args.seconds
+    res["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
     table = render(res)
     print(table)
     RESULTS.mkdir(exist_ok=True)
