@@ -116,7 +116,9 @@ def test_second_worker_joins_and_leaves_table_state_intact(
     rebalanced: scenarios.Result,
 ) -> None:
     figs = rebalanced.figures
-    scored_at_least_once(figs)
+    # Every input offset committed. (The event counters are only a lower bound here: the
+    # leaving worker scores a few more events after its last scrape, before it stops.)
+    assert figs.committed
     assert len(figs.recovery_s) == 2
     # What the rebalances left in the changelogs is what the live worker holds: a worker
     # with an empty data dir rebuilds exactly the same tables.
