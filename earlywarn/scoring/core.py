@@ -299,6 +299,30 @@ class Core:
         after(self, out, event, channel)
         return out
 
+    def run_hit(
+        self,
+        event: CallEvent | SmsEvent | PaymentEvent | Linked,
+        hit: Hit,
+        *,
+        own: EntityState,
+        jurisdictions: tuple[str, ...],
+        reporter: str,
+    ) -> list[Detection]:
+        """Raise one finding about another entity (``hit``'s subject is ``id:<entity>``),
+        deduplicated in ``own``: a device's SIMs, a domain's senders, a mule's victims."""
+        return self.run(
+            event,
+            {},
+            own=own,
+            entity_id=hit[6].removeprefix("id:"),
+            entity_type=hit[2],
+            jurisdictions=jurisdictions,
+            reporter=reporter,
+            learn=False,
+            channel="-",
+            extra=[hit],
+        )
+
     def learn_label(self, ev: LabelEvent, states: Mapping[str, EntityState | None]) -> int:
         """Learn a late label from the feature vectors kept in the entity's states.
 

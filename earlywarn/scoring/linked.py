@@ -52,32 +52,13 @@ def process_linked(
         hit = any(d.typology == "simbox" for d in found) or (
             bool(imei.flagged) and _device_hit(core, feats)
         )
-        if hit and imei.flag(msisdn) and True:
+        if hit and imei.flag(msisdn):
             d0 = core.by_name["simbox-device"]
             f = d0.score_one(feats)
             if f is not None:
-                found += core.run(
-                    ev,
-                    {},
-                    own=imei,
-                    entity_id=key,
-                    entity_type="msisdn",
-                    jurisdictions=jur,
-                    reporter=reporter,
-                    learn=False,
-                    channel="-",
-                    extra=[
-                        (
-                            d0.name,
-                            d0.typology,
-                            "msisdn",
-                            f,
-                            d0.severity(f.score),
-                            d0.ttl_s,
-                            f"id:{msisdn}",
-                        )
-                    ],
-                )
+                sev = d0.severity(f.score)
+                sim = (d0.name, d0.typology, "msisdn", f, sev, d0.ttl_s, f"id:{msisdn}")
+                found += core.run_hit(ev, sim, own=imei, jurisdictions=jur, reporter=reporter)
         return imei, found
     if kind == "domain":
         dom = state if isinstance(state, DomainState) else DomainState()
@@ -140,18 +121,7 @@ def _domain_senders(
     for sender in dom.bulk_senders():
         etype = "msisdn" if sender.startswith("+") else "sender_id"
         hit = ("smishing-domain-sender", "smishing", etype, f, d.severity, d.ttl_s, f"id:{sender}")
-        found += core.run(
-            ev,
-            {},
-            own=dom,
-            entity_id=sender,
-            entity_type=etype,
-            jurisdictions=jur,
-            reporter=reporter,
-            learn=False,
-            channel="-",
-            extra=[hit],
-        )
+        found += core.run_hit(ev, hit, own=dom, jurisdictions=jur, reporter=reporter)
     return found
 
 

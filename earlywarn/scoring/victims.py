@@ -162,24 +162,18 @@ def process_suspect(
         f0 = d0.score_one({"suspect_payers_24h": float(n), "suspect_share": share})
         flagged = f0.score if f0 is not None and f0.score >= core.threshold(d0) else 0.0
     vip = core.by_name.get("victim-in-progress")
-    if not flagged or vip is None:
+    f = (
+        None
+        if vip is None or not flagged
+        else vip.score_one({"payee_risk": flagged, "new_payee": 1.0})
+    )
+    if vip is None or f is None or f.score < core.threshold(vip):
         return credit, found
+    sev = vip.severity(f.score)
     for s_t, payer, event_id, _risk, s_reporter, s_jur in credit.suspects:
-        f = vip.score_one({"payee_risk": flagged, "new_payee": 1.0})
-        if f is None or f.score < core.threshold(vip):
-            continue
-        sev = vip.severity(f.score)
         hit = (vip.name, vip.typology, "account", f, sev, vip.ttl_s, f"id:{payer}")
-        found += core.run(
-            Linked(str(event_id), float(s_t), "payments"),
-            {},
-            own=credit,
-            entity_id=payer,
-            entity_type="account",
-            jurisdictions=tuple(s_jur),
-            reporter=str(s_reporter),
-            learn=False,
-            channel="-",
-            extra=[hit],
+        paid = Linked(str(event_id), float(s_t), "payments")
+        found += core.run_hit(
+            paid, hit, own=credit, jurisdictions=tuple(s_jur), reporter=str(s_reporter)
         )
     return credit, found
