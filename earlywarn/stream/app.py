@@ -23,7 +23,6 @@ from earlywarn.metrics import Metrics
 from earlywarn.pipeline import INTERNAL_TOPICS, Outcome, Pipeline, Stores
 from earlywarn.scoring import Engine
 from earlywarn.settings import Settings
-from earlywarn.stream.tuning import batched_events
 from earlywarn.stream.web import register_pages
 
 log = logging.getLogger(__name__)
@@ -137,7 +136,7 @@ class Worker:
         app.timer(interval=self.settings.checkpoint_interval_s)(self._checkpoint)
 
     async def _input_agent(self, stream: Any) -> AsyncIterator[None]:
-        async for event in batched_events(stream):
+        async for event in stream.events():
             msg = event.message
             outcome = self.pipeline.handle(
                 msg.topic, event.value, partition=msg.partition, offset=msg.offset
@@ -148,7 +147,7 @@ class Worker:
 
     def _internal_agent(self, kind: str) -> Any:
         async def agent(stream: Any) -> AsyncIterator[None]:
-            async for event in batched_events(stream):
+            async for event in stream.events():
                 msg = event.message
                 outcome = self.pipeline.handle_internal(kind, event.value)
                 if outcome.deadletter is not None:
