@@ -7,6 +7,8 @@ import stat
 from pathlib import Path
 
 import pytest
+from alert_helpers import CALLEE, CALLER, detection
+from alert_helpers import keys as helper_keys
 
 from earlywarn.alerts import (
     JurisdictionKey,
@@ -18,45 +20,11 @@ from earlywarn.alerts import (
     load_keys,
     write_dev_keys,
 )
-from earlywarn.contract import Explanation
-from earlywarn.detectors.base import Detection
 from earlywarn.settings import Topics
-
-CALLER = "+2348012345678"
-CALLEE = "+66812345678"
-
-
-def detection(**changes: object) -> Detection:
-    base: dict[str, object] = dict(
-        detector="wangiri",
-        typology="wangiri",
-        entity_type="msisdn",
-        entity_id=CALLER,
-        score=0.91,
-        severity="high",
-        reasons=(Explanation("distinct_callees_10m", 40.0, 10.0, f"{CALLER} rang 40 numbers"),),
-        recommended_action="block_number",
-        event_id="c-9",
-        event_time=1_795_413_600.0,
-        evidence_event_ids=("c-1", "c-9"),
-        window_start=1_795_413_600.0,
-        ttl_s=86_400.0,
-        jurisdictions=("NG", "TH"),
-        reporter="TH-AIS",
-        channel="cdr",
-        model_version={"wangiri": "1"},
-    )
-    base.update(changes)
-    return Detection(**base)  # type: ignore[arg-type]
 
 
 def keys() -> Pseudonymiser:
-    return Pseudonymiser(
-        {
-            "TH": JurisdictionKey("th-1", b"t" * 32),
-            "NG": JurisdictionKey("ng-1", b"n" * 32),
-        }
-    )
+    return helper_keys(intel=False)
 
 
 def test_alert_id_is_deterministic_per_detector_entity_and_window() -> None:
