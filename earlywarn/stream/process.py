@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,17 @@ class WorkerProcess:
     def tables(self) -> dict[str, Any]:
         return dict(orjson.loads(self._get("/tables")))
 
+    def settled_tables(self, timeout_s: float = 60.0) -> dict[str, Any]:
+        """``/tables`` once three reads in a row agree (the internal re-keyed hops drained)."""
+        reads: list[dict[str, Any]] = []
+
+        def settled() -> bool:
+            reads.append(self.tables())
+            return len(reads) >= 3 and reads[-1] == reads[-2] == reads[-3]
+
+        wait_for(settled, timeout_s, "table state to settle")
+        return reads[-1]
+
     def stop(self, timeout_s: float = 30.0) -> int | None:
         """SIGTERM, then SIGKILL after ``timeout_s``; returns the exit code."""
         if self.proc is None:
@@ -136,3 +148,16 @@ class WorkerProcess:
         if self.proc is not None and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(10)
+
+
+def wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> float:
+    """Poll ``condition`` every 0.2 s until it holds; return the seconds it took.
+
+    Raises :class:`TimeoutError` naming ``what`` after ``timeout_s``.
+    """
+    started = time.monotonic()
+    while not condition():
+        if time.monotonic() - started > timeout_s:
+            raise TimeoutError(f"timed out after {timeout_s:.0f}s waiting for {what}")
+        time.sleep(0.2)
+    return time.monotonic() - started

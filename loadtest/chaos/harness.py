@@ -18,7 +18,6 @@ import time
 import uuid
 import warnings
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -30,7 +29,7 @@ from earlywarn.alerts import write_dev_keys
 from earlywarn.broker import EmbeddedBroker
 from earlywarn.settings import Topics
 from earlywarn.stream.client import KEY_FIELDS, producer
-from earlywarn.stream.process import WorkerProcess
+from earlywarn.stream.process import WorkerProcess, wait_for
 from loadtest.chaos.reference import Reference, final
 from loadtest.chaos.s3 import MotoS3
 
@@ -59,16 +58,6 @@ def rss_mb(pid: int) -> float | None:
     except (FileNotFoundError, ProcessLookupError):
         return None
     return None
-
-
-def wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> float:
-    """Poll ``condition`` every 0.2 s until true; return the seconds it took."""
-    started = time.monotonic()
-    while not condition():
-        if time.monotonic() - started > timeout_s:
-            raise TimeoutError(f"timed out after {timeout_s:.0f}s waiting for {what}")
-        time.sleep(0.2)
-    return time.monotonic() - started
 
 
 def produce_counted(bootstrap: str, events: list[dict[str, Any]]) -> dict[tuple[str, int], int]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from earlywarn.stream.process import WorkerProcess
+from earlywarn.stream.process import wait_for
 from loadtest.chaos.harness import (
     REPO,
     ChaosRun,
@@ -25,7 +25,6 @@ from loadtest.chaos.harness import (
     Outputs,
     figures,
     rss_mb,
-    wait_for,
 )
 from loadtest.chaos.reference import Reference, events_for, replay
 
@@ -50,18 +49,6 @@ def _reference(n: int, seed: int, run: ChaosRun) -> Reference:
     return replay(events_for(n, seed), run.keys_file, REPO / "models")
 
 
-def settled_tables(worker: WorkerProcess, timeout_s: float = 120) -> dict[str, Any]:
-    """``/tables`` once three reads in a row agree (internal hops drained)."""
-    reads: list[dict[str, Any]] = []
-
-    def settled() -> bool:
-        reads.append(worker.tables())
-        return len(reads) >= 3 and reads[-1] == reads[-2] == reads[-3]
-
-    wait_for(settled, timeout_s, "table state to settle")
-    return reads[-1]
-
-
 def _finish(
     name: str,
     run: ChaosRun,
@@ -79,7 +66,7 @@ def _finish(
         committed = False
     outputs = run.read_outputs(reference, timeout_s=min(300.0, timeout_s))
     last = next(w for w in reversed(list(run.workers.values())) if w.running)
-    tables = settled_tables(last)
+    tables = last.settled_tables(120)
     notes["tables_equal_replay"] = sorted(
         t for t, d in reference.tables.items() if tables.get(t) == d
     )
@@ -421,7 +408,7 @@ def checkpoint_restart(workdir: Path, n: int, seed: int = 7) -> Result:
         first = run.start_worker("w1")
         run.produce_now(events[:half])
         run.wait_all_committed(_timeout(n))
-        settled_tables(first)
+        first.settled_tables(120)
         ckpt = run.workdir / "w1" / "data" / "checkpoint" / "online.pkl"
         mark = time.time()
         wait_for(lambda: ckpt.exists() and ckpt.stat().st_mtime > mark + 0.1, 60, "a checkpoint")

@@ -19,14 +19,14 @@ from typing import Any
 
 import pytest
 import yaml
-from deploy_support import DEPLOY, find_tool, free_port, wait_for
+from deploy_support import DEPLOY, find_tool, free_port
 
 from earlywarn.broker import EmbeddedBroker
 from earlywarn.pipeline import INTERNAL_TOPICS
 from earlywarn.sample import MALFORMED, sample_events
 from earlywarn.settings import Topics
 from earlywarn.stream.client import produce_events, produce_raw
-from earlywarn.stream.process import WorkerProcess
+from earlywarn.stream.process import WorkerProcess, wait_for
 
 pytestmark = pytest.mark.integration
 INPUTS = ("telco.cdr", "telco.sms", "payments.events")

@@ -10,11 +10,10 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from deploy_support import wait_for
 
 from earlywarn.pipeline import INTERNAL_TOPICS
 from earlywarn.settings import Topics
-from earlywarn.stream.process import WorkerProcess
+from earlywarn.stream.process import WorkerProcess, wait_for
 from earlywarn.stream.web import liveness, readiness
 
 

@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from stream_support import events_seen, wait_for
+from stream_support import events_seen
 
 from earlywarn.alerts import load_keys
 from earlywarn.broker import EmbeddedBroker
 from earlywarn.contract.alert import iso
 from earlywarn.settings import Topics
 from earlywarn.stream.client import TopicReader, produce_events
-from earlywarn.stream.process import WorkerProcess
+from earlywarn.stream.process import WorkerProcess, wait_for
 
 pytestmark = pytest.mark.integration
 CALLER = "+2348031230000"

@@ -11,14 +11,14 @@ from typing import Any
 
 import orjson
 import pytest
-from stream_support import events_seen, simulate, wait_for
+from stream_support import events_seen, simulate
 
 from earlywarn.alerts import load_keys
 from earlywarn.alerts.subscribe import AlertReader
 from earlywarn.broker import EmbeddedBroker
 from earlywarn.settings import Topics
 from earlywarn.stream.client import produce_events
-from earlywarn.stream.process import WorkerProcess
+from earlywarn.stream.process import WorkerProcess, wait_for
 
 pytestmark = pytest.mark.integration
 TOPICS = Topics()

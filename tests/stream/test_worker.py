@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,21 +19,12 @@ from earlywarn.replay import Replay
 from earlywarn.sample import MALFORMED, MULE_ACCOUNT, WANGIRI_CALLER, sample_events
 from earlywarn.settings import Topics
 from earlywarn.stream.client import TopicReader, produce_events, produce_raw
-from earlywarn.stream.process import WorkerProcess
+from earlywarn.stream.process import WorkerProcess, wait_for
 
 pytestmark = pytest.mark.integration
 TOPICS = Topics()
 ARRIVAL_ORDER_DEPENDENT = frozenset({"victim_in_progress"})
 INPUTS = (TOPICS.cdr, TOPICS.sms, TOPICS.payments)
-
-
-def wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
 
 
 def processed(worker: WorkerProcess, inputs: int, credits: int) -> Callable[[], bool]:
@@ -56,18 +46,6 @@ def replay_reference(
     path.write_bytes(b"\n".join(lines) + b"\n")
     Replay(pseudonymiser=load_keys(keys_file)).run([path], out=out, regulator_dir=reg_dir)
     return [json.loads(line) for line in out.getvalue().splitlines()], reg_dir
-
-
-def settled_tables(worker: WorkerProcess, timeout_s: float = 60) -> dict[str, Any]:
-    """Table digests once the internal re-keyed hops have drained (3 equal reads in a row)."""
-    reads: list[dict[str, Any]] = []
-
-    def settled() -> bool:
-        reads.append(worker.tables())
-        return len(reads) >= 3 and reads[-1] == reads[-2] == reads[-3]
-
-    wait_for(settled, timeout_s, "table state to settle")
-    return reads[-1]
 
 
 def final(alerts: list[dict[str, Any]]) -> dict[str, tuple[str, str, str]]:
@@ -192,7 +170,7 @@ def test_restarted_worker_recovers_table_state_exactly(
     produce_events(fresh_broker.bootstrap, events)
     payments = sum(1 for e in events if e["topic"] == TOPICS.payments)
     wait_for(processed(first, len(events), payments), 120, "all events scored")
-    before = settled_tables(first)
+    before = first.settled_tables()
     assert before["callers"]["keys"] > 500 and before["credits"]["keys"] > 100
     assert first.stop() == 0
 
