@@ -109,8 +109,7 @@ class KafkaSecurity:
             "sasl_plain_password": self.sasl_password,
         }
 
-    def kafka_python(self) -> dict[str, Any]:
-        """Options for kafka-python clients (``KafkaProducer``, ``KafkaConsumer``, admin)."""
+    def _client_options(self) -> dict[str, Any]:
         if self.protocol == "PLAINTEXT":
             return {}
         opts: dict[str, Any] = {"security_protocol": self.protocol, **self._sasl()}
@@ -118,14 +117,13 @@ class KafkaSecurity:
             opts["ssl_context"] = self.ssl_context()
         return opts
 
+    def kafka_python(self) -> dict[str, Any]:
+        """Options for kafka-python clients (``KafkaProducer``, ``KafkaConsumer``, admin)."""
+        return self._client_options()
+
     def aiokafka(self) -> dict[str, Any]:
-        """Options for aiokafka clients."""
-        if self.protocol == "PLAINTEXT":
-            return {}
-        opts: dict[str, Any] = {"security_protocol": self.protocol, **self._sasl()}
-        if self.tls:
-            opts["ssl_context"] = self.ssl_context()
-        return opts
+        """Options for aiokafka clients (the same option names as kafka-python's)."""
+        return self._client_options()
 
     def faust_credentials(self) -> Any:
         """Faust ``broker_credentials`` (``None`` for plaintext)."""
