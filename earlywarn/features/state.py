@@ -19,6 +19,9 @@ class EntityState:
         Ids of the entity's most recent events (at most :attr:`evidence_cap`), oldest first.
     first_seen
         Earliest event time seen for this entity (``inf`` before any event).
+    applied
+        Delivery marks: source -> position of the last message applied to this state
+        (see :meth:`applied_before`). Empty outside a stream worker.
     """
 
     #: How many recent event ids are kept as evidence.
@@ -27,6 +30,8 @@ class EntityState:
     vectors_cap: ClassVar[int] = 2
     #: ...sampled at most once per this many seconds of event time.
     vector_every_s: ClassVar[float] = 1800.0
+    #: Most delivery sources remembered (least recently applied dropped first).
+    marks_cap: ClassVar[int] = 8
 
     def __init__(self) -> None:
         self.alerted: dict[str, tuple[float, int]] = {}
@@ -34,10 +39,39 @@ class EntityState:
         self.first_seen: float = float("inf")
         #: ``[time, x1, x2, ...]`` recent feature vectors (values rounded), oldest first.
         self.vectors: list[list[float]] = []
+        self.applied: dict[str, int] = {}
 
     def _observe(self, event_id: str, event_time: float) -> None:
         push_bounded(self.evidence, event_id, self.evidence_cap)
         self.first_seen = min(self.first_seen, float(event_time))
+
+    def applied_before(self, source: str, position: int) -> bool:
+        """Whether a message at ``position`` of ``source`` was already applied here.
+
+        A stream worker delivers at least once: after a crash or a rebalance, messages
+        whose state change is already in the changelog come again. Positions grow
+        within a source (a topic partition, or the partition a re-keyed record came
+        from), so anything at or below the last applied one is a redelivery.
+
+        Examples
+        --------
+        >>> state = EntityState()
+        >>> state.mark("cdr0", 4096)
+        >>> state.applied_before("cdr0", 4096), state.applied_before("cdr0", 8192)
+        (True, False)
+        >>> state.applied_before("cdr1", 0)
+        False
+        """
+        last = self.applied.get(source)
+        return last is not None and position <= last
+
+    def mark(self, source: str, position: int) -> None:
+        """Remember ``position`` of ``source`` as applied (bounded by :attr:`marks_cap`)."""
+        marks = self.applied
+        marks.pop(source, None)
+        marks[source] = position
+        if len(marks) > self.marks_cap:
+            del marks[next(iter(marks))]
 
     def sample_vector(self, t: float, values: list[float]) -> None:
         """Keep ``values`` as this entity's feature vector at ``t`` (bounded, sampled)."""
@@ -60,6 +94,7 @@ class EntityState:
             "e": list(self.evidence),
             "s": None if self.first_seen == float("inf") else self.first_seen,
             **({"v": self.vectors} if self.vectors else {}),
+            **({"o": self.applied} if self.applied else {}),
         }
 
     def _load_common(self, obj: dict[str, Any]) -> None:
@@ -67,6 +102,7 @@ class EntityState:
         self.evidence = [str(i) for i in obj["e"]]
         self.first_seen = float("inf") if obj["s"] is None else float(obj["s"])
         self.vectors = [[float(x) for x in v] for v in obj.get("v", ())]
+        self.applied = {str(k): int(v) for k, v in obj.get("o", {}).items()}
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
