@@ -90,6 +90,13 @@ class Metrics:
             ["topic"],
             registry=r,
         )
+        self.redelivered = Counter(
+            "earlywarn_redelivered",
+            "Messages delivered again after a crash or rebalance whose state change was "
+            "already applied; skipped, so nothing is counted or alerted twice.",
+            ["topic"],
+            registry=r,
+        )
 
         # -- model health: fed by the scoring core (earlywarn.scoring / learning) -------
         # Declared here so dashboards and alert rules can rely on the names; until the

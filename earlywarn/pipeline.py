@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import orjson
 
@@ -42,6 +42,7 @@ from earlywarn.settings import Topics
 from earlywarn.statecache import StateCache, compact
 
 log = logging.getLogger(__name__)
+S = TypeVar("S", bound=EntityState)
 
 
 class StateStore(Protocol):
@@ -71,6 +72,18 @@ _LINKED: dict[str, tuple[str, Callable[[Any], EntityState]]] = {
     "hotspot": ("hotspots", HotspotState.from_json),
     "suspect": ("credits", CreditState.from_json),
 }
+
+
+#: Where a message sits in its source: ``(source, position)``. The stream passes the
+#: topic partition (``"cdr0"``) and ``offset * MARK_STRIDE``; a re-keyed record carries
+#: its origin's, plus the index of the record among those the origin produced.
+Mark = tuple[str, int]
+#: Positions per offset: room for the index of each record one message re-keys.
+MARK_STRIDE = 1 << 16
+
+
+class Redelivered(Exception):
+    """The message's state change is already applied (at-least-once redelivery)."""
 
 
 def _store() -> StateStore:
@@ -123,6 +136,10 @@ class Outcome:
     forwards: list[Forward] = field(default_factory=list)
     #: Pseudonymised indicators (key, contract intel record) for the intel topic.
     intel: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    #: State writes held back until the outputs above are sent (``defer_writes``).
+    writes: list[tuple[StateStore, str, EntityState]] = field(default_factory=list)
+    #: True when the message was skipped as already applied (see :class:`Redelivered`).
+    redelivered: bool = False
 
 
 class Pipeline:
@@ -144,6 +161,16 @@ class Pipeline:
         Larger messages are dead-lettered unread.
     cache_size
         Live states kept beside their bytes (:mod:`earlywarn.statecache`); ``0``: none.
+    defer_writes
+        Leave each message's state write in :attr:`Outcome.writes` for :meth:`apply`,
+        so a worker queues it after the message's outputs: a crash in between then
+        redelivers the message instead of losing its outputs.
+
+    Notes
+    -----
+    Given a ``mark`` (where the message sits in its source), a message whose state
+    already holds that mark is skipped (:attr:`Outcome.redelivered`): redelivered
+    messages change no state twice, and raise nothing again.
     """
 
     def __init__(
@@ -156,6 +183,7 @@ class Pipeline:
         metrics: Metrics | None = None,
         max_message_bytes: int = 64 * 1024,
         cache_size: int = 0,
+        defer_writes: bool = False,
     ) -> None:
         self.engine = engine
         self.router = router
@@ -165,6 +193,7 @@ class Pipeline:
         self.metrics = metrics
         self.max_message_bytes = max_message_bytes
         self.cache = StateCache(cache_size)
+        self.defer_writes = defer_writes
         engine.lookup = self._lookup
         if router.intel_pseudonym is not None:
             engine.pseudonym = router.intel_pseudonym
@@ -181,6 +210,7 @@ class Pipeline:
         partition: int | None = None,
         offset: int | None = None,
         now: float | None = None,
+        mark: Mark | None = None,
     ) -> Outcome:
         """Process one message from an input topic. Never raises for bad input."""
         received = time.time() if now is None else now
@@ -193,7 +223,9 @@ class Pipeline:
             return self._dead(topic, partition, offset, err.reason, err.describe(), raw, received)
         outcome = Outcome(kind=self.kinds[topic], event=event)
         try:
-            detections = self._score(event, raw, outcome)
+            detections = self._score(event, raw, outcome, mark)
+        except Redelivered:
+            return self._redelivered(topic, outcome)
         except Exception as exc:  # a bug must not stop the worker; the event is kept
             log.exception("processing failed on %s (event dead-lettered)", topic)
             if self.metrics is not None:
@@ -207,7 +239,9 @@ class Pipeline:
             self.metrics.scoring_seconds.labels(topic=topic).observe(time.perf_counter() - started)
         return outcome
 
-    def handle_credit(self, raw: bytes, *, now: float | None = None) -> Outcome:
+    def handle_credit(
+        self, raw: bytes, *, now: float | None = None, mark: Mark | None = None
+    ) -> Outcome:
         """Process the payee side of a payment (from the by-payee topic)."""
         received = time.time() if now is None else now
         topic = self.topics.payments_by_payee
@@ -219,22 +253,26 @@ class Pipeline:
             )
             assert isinstance(event, PaymentEvent)
             key = event.payee_account
-            credit = self.cache.load(self.stores.credits, key, CreditState.from_json)
+            credit = self._load(self.stores.credits, key, CreditState.from_json, mark)
             debit = self.cache.peek(self.stores.debits, key, DebitState.from_json)
             state, detections = self.engine.process_credit(event, credit, debit)
-            self.cache.save(self.stores.credits, key, state)
+            outcome = Outcome(kind="payments_credit", event=event)
+            self._save(outcome, self.stores.credits, key, state, mark)
+        except Redelivered:
+            return self._redelivered(topic, Outcome(kind="payments_credit"))
         except Exception as exc:
             log.exception("credit-side processing failed (event dead-lettered)")
             if self.metrics is not None:
                 self.metrics.processing_errors.labels(topic=topic).inc()
             reason = exc.reason if isinstance(exc, ContractError) else Reason.PROCESSING_ERROR
             return self._dead(topic, None, None, reason, type(exc).__name__, raw, received)
-        outcome = Outcome(kind="payments_credit", event=event)
         self._emit(detections, outcome, received)
         outcome.forwards.extend(self.engine.take_forwards())
         return outcome
 
-    def handle_internal(self, kind: str, raw: bytes, *, now: float | None = None) -> Outcome:
+    def handle_internal(
+        self, kind: str, raw: bytes, *, now: float | None = None, mark: Mark | None = None
+    ) -> Outcome:
         """Process one record of an internal re-keyed topic (a :class:`Forward`).
 
         ``payee`` is the credit side (:meth:`handle_credit`); ``watch`` writes the
@@ -243,7 +281,7 @@ class Pipeline:
         domains, victims in progress, SIM swaps, hot spots). Never raises for bad input.
         """
         if kind == "payee":
-            return self.handle_credit(raw, now=now)
+            return self.handle_credit(raw, now=now, mark=mark)
         received = time.time() if now is None else now
         topic = INTERNAL_TOPICS.get(kind, kind)
         if self.metrics is not None:
@@ -256,9 +294,12 @@ class Pipeline:
                 return Outcome(kind=kind)
             store_name, load = _LINKED[kind]
             store = getattr(self.stores, store_name)
-            state = self.cache.load(store, key, load)
+            state = self._load(store, key, load, mark)
             new_state, detections = self.engine.process_linked(kind, key, payload, state)
-            self.cache.save(store, key, new_state)
+            outcome = Outcome(kind=kind)
+            self._save(outcome, store, key, new_state, mark)
+        except Redelivered:
+            return self._redelivered(topic, Outcome(kind=kind))
         except Exception as exc:
             log.exception("internal %s processing failed (record dead-lettered)", kind)
             if self.metrics is not None:
@@ -266,7 +307,6 @@ class Pipeline:
             return self._dead(
                 topic, None, None, Reason.PROCESSING_ERROR, type(exc).__name__, raw, received
             )
-        outcome = Outcome(kind=kind)
         self._emit(detections, outcome, received)
         outcome.forwards.extend(self.engine.take_forwards())
         return outcome
@@ -279,24 +319,56 @@ class Pipeline:
         entry = {k: v for k, v in payload.items() if k != "_k"}
         self.stores.watchlist[key] = compact(orjson.dumps(entry))
 
-    def _score(self, event: Event, raw: bytes, outcome: Outcome) -> list[Detection]:
+    def apply(self, outcome: Outcome) -> None:
+        """Write the state changes :meth:`handle` held back (``defer_writes``)."""
+        for store, key, state in outcome.writes:
+            self.cache.save(store, key, state)
+        outcome.writes.clear()
+
+    def _load(
+        self, store: StateStore, key: str, cls: Callable[[Any], S], mark: Mark | None
+    ) -> S | None:
+        state = self.cache.load(store, key, cls)
+        if mark is not None and state is not None and state.applied_before(*mark):
+            raise Redelivered
+        return state
+
+    def _save(
+        self, outcome: Outcome, store: StateStore, key: str, state: EntityState, mark: Mark | None
+    ) -> None:
+        if mark is not None:
+            state.mark(*mark)
+        if self.defer_writes:
+            outcome.writes.append((store, key, state))
+        else:
+            self.cache.save(store, key, state)
+
+    def _redelivered(self, topic: str, outcome: Outcome) -> Outcome:
+        if self.metrics is not None:
+            self.metrics.redelivered.labels(topic=topic).inc()
+        outcome.redelivered = True
+        return outcome
+
+    def _score(
+        self, event: Event, raw: bytes, outcome: Outcome, mark: Mark | None
+    ) -> list[Detection]:
         stores, engine, cache = self.stores, self.engine, self.cache
         if isinstance(event, CallEvent):
-            caller = cache.load(stores.callers, event.caller, CallerState.from_json)
+            caller = self._load(stores.callers, event.caller, CallerState.from_json, mark)
             cstate, detections = engine.process_call(event, caller)
-            cache.save(stores.callers, event.caller, cstate)
+            self._save(outcome, stores.callers, event.caller, cstate, mark)
             return detections
         if isinstance(event, SmsEvent):
-            sender = cache.load(stores.senders, event.sender, SenderState.from_json)
+            sender = self._load(stores.senders, event.sender, SenderState.from_json, mark)
             sstate, detections = engine.process_sms(event, sender)
-            cache.save(stores.senders, event.sender, sstate)
+            self._save(outcome, stores.senders, event.sender, sstate, mark)
             return detections
         if isinstance(event, PaymentEvent):
             key = event.payer_account
-            debit = cache.load(stores.debits, key, DebitState.from_json)
+            debit = self._load(stores.debits, key, DebitState.from_json, mark)
             credit = cache.peek(stores.credits, key, CreditState.from_json)
             dstate, detections = engine.process_debit(event, debit, credit)
-            cache.save(stores.debits, key, dstate)
+            self._save(outcome, stores.debits, key, dstate, mark)
             outcome.forward = (event.payee_account, raw)
             outcome.forwards.append(Forward("payee", event.payee_account, raw))
             return detections

@@ -89,17 +89,28 @@ def track(alert: Alert, store: LedgerStore) -> Alert:
     >>> nxt = track(a.evolve(alert_id="id2", event_time=3600.0), s)
     >>> nxt.supersedes, nxt.revision
     ('id1', 0)
+    >>> again = track(a.evolve(alert_id="id2", event_time=3600.0), s)  # redelivered
+    >>> again.supersedes, again.revision
+    ('id1', 0)
     """
     key = ledger_key(alert)
     raw = store.get(key)
     prev: dict[str, Any] | None = None if raw is None else orjson.loads(raw)
     out = alert
     if prev is not None:
+        if prev["a"] == alert.alert_id and prev["s"] == alert.severity:
+            # The same update again: a redelivered event raised it a second time.
+            return alert.evolve(
+                revision=int(prev["r"]), previous_severity=prev.get("p"), supersedes=prev.get("u")
+            )
         if prev["a"] == alert.alert_id:
             out = alert.evolve(revision=int(prev["r"]) + 1, previous_severity=prev["s"])
         elif float(prev["x"]) > alert.event_time:
             out = alert.evolve(supersedes=prev["a"], previous_severity=prev["s"])
-    store[key] = orjson.dumps(
-        {"a": out.alert_id, "s": out.severity, "r": out.revision, "x": out.expires_time}
-    )
+    record = {"a": out.alert_id, "s": out.severity, "r": out.revision, "x": out.expires_time}
+    if out.previous_severity is not None:
+        record["p"] = out.previous_severity
+    if out.supersedes is not None:
+        record["u"] = out.supersedes
+    store[key] = memoryview(orjson.dumps(record)).tobytes()  # its own size (statecache.compact)
     return out

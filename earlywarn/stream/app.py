@@ -7,7 +7,6 @@ entity state lives in four changelog-backed tables of compact JSON bytes.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -18,9 +17,10 @@ import orjson
 
 from earlywarn.alerts import Pseudonymiser, load_keys
 from earlywarn.alerts.route import make_router
+from earlywarn.digest import digests
 from earlywarn.learning.artifact import load_engine
 from earlywarn.metrics import Metrics
-from earlywarn.pipeline import INTERNAL_TOPICS, Outcome, Pipeline, Stores
+from earlywarn.pipeline import INTERNAL_TOPICS, MARK_STRIDE, Mark, Outcome, Pipeline, Stores
 from earlywarn.scoring import Engine
 from earlywarn.settings import Settings
 from earlywarn.stream.web import register_pages
@@ -33,6 +33,26 @@ TABLES = (
     "alerts",
 )  # fmt: skip
 GLOBAL_TABLES = ("watchlist",)
+#: Header of a re-keyed record: ``<source>:<position>`` of the message it came from.
+ORIGIN_HEADER = "ew-origin"
+
+
+def origin_of(headers: Any) -> Mark | None:
+    """The origin mark a re-keyed record carries, or ``None`` (absent or unreadable).
+
+    >>> origin_of({"ew-origin": b"cdr3:655361"})
+    ('cdr3', 655361)
+    >>> origin_of([("ew-origin", b"garbage")]) is None
+    True
+    """
+    if not headers:
+        return None
+    items = headers.items() if isinstance(headers, dict) else headers
+    for name, value in items:
+        if name == ORIGIN_HEADER:
+            source, _, position = bytes(value).decode("ascii", "replace").rpartition(":")
+            return (source, int(position)) if source and position.isdigit() else None
+    return None
 
 
 def faust_config(settings: Settings) -> dict[str, Any]:
@@ -120,6 +140,7 @@ class Worker:
             topics=topics,
             metrics=self.metrics,
             max_message_bytes=settings.max_message_bytes,
+            defer_writes=True,
         )
         self._positions: dict[tuple[str, int], int] = {}
         self._register()
@@ -136,12 +157,18 @@ class Worker:
         app.timer(interval=self.settings.checkpoint_interval_s)(self._checkpoint)
 
     async def _input_agent(self, stream: Any) -> AsyncIterator[None]:
+        kinds = self.settings.topics.kinds()
         async for event in stream.events():
             msg = event.message
+            source = f"{kinds[msg.topic]}{msg.partition}"
             outcome = self.pipeline.handle(
-                msg.topic, event.value, partition=msg.partition, offset=msg.offset
+                msg.topic,
+                event.value,
+                partition=msg.partition,
+                offset=msg.offset,
+                mark=(source, msg.offset * MARK_STRIDE),
             )
-            self._publish(outcome, msg.timestamp)
+            self._publish(outcome, msg.timestamp, source, msg.offset)
             self._positions[(msg.topic, msg.partition)] = msg.offset
             yield None
 
@@ -149,22 +176,37 @@ class Worker:
         async def agent(stream: Any) -> AsyncIterator[None]:
             async for event in stream.events():
                 msg = event.message
-                outcome = self.pipeline.handle_internal(kind, event.value)
+                origin = origin_of(msg.headers)
+                outcome = self.pipeline.handle_internal(kind, event.value, mark=origin)
                 if outcome.deadletter is not None:
                     outcome.deadletter.update(partition=msg.partition, offset=msg.offset)
-                self._publish(outcome, msg.timestamp)
+                self._publish(outcome, msg.timestamp, f"{kind}{msg.partition}", msg.offset)
                 self._positions[(msg.topic, msg.partition)] = msg.offset
                 yield None
 
         agent.__name__ = agent.__qualname__ = f"internal_{kind}"
         return agent
 
-    def _publish(self, outcome: Outcome, broker_ts: float | None) -> None:
+    def _publish(self, outcome: Outcome, broker_ts: float | None, source: str, offset: int) -> None:
+        """Queue the outcome's records, then its held-back state write.
+
+        Each re-keyed record carries where it came from (:data:`ORIGIN_HEADER`), so the
+        state it lands on skips it if a redelivered message produces it again. The state
+        write is queued last: a crash before it lands redelivers the message, whose
+        outputs then come again (consumers dedup alerts by ``alert_id``).
+        """
         if outcome.deadletter is not None:
             self.deadletter.send_soon(key=None, value=orjson.dumps(outcome.deadletter))
             return
-        for fwd in outcome.forwards:
-            self.internal[fwd.kind].send_soon(key=fwd.key.encode(), value=fwd.raw)
+        base = offset * MARK_STRIDE
+        for i, fwd in enumerate(outcome.forwards):
+            # Past the stride (never seen: the engine bounds them) a record goes unmarked.
+            origin = f"{source}:{base + i}".encode() if i < MARK_STRIDE else None
+            self.internal[fwd.kind].send_soon(
+                key=fwd.key.encode(),
+                value=fwd.raw,
+                headers={ORIGIN_HEADER: origin} if origin else None,
+            )
         for copy in outcome.routed:
             self._out(copy.topic).send_soon(
                 key=copy.key.encode(), value=orjson.dumps(copy.alert.to_dict())
@@ -173,6 +215,7 @@ class Worker:
             self._out(self.settings.topics.intel).send_soon(
                 key=key.encode(), value=orjson.dumps(indicator)
             )
+        self.pipeline.apply(outcome)
         if outcome.alerts:
             now = time.time()
             for alert in outcome.alerts:
@@ -205,16 +248,9 @@ class Worker:
         """Key count and a SHA-256 digest of every local table (no keys or values exposed).
 
         Two workers, or one worker before and after a restart, hold the same state exactly
-        when the digests match.
+        when the digests match (delivery marks left out: :mod:`earlywarn.digest`).
         """
-        out: dict[str, dict[str, Any]] = {}
-        for name, table in self.tables.items():
-            items = sorted((str(k), bytes(v)) for k, v in table.items() if v is not None)
-            digest = hashlib.sha256()
-            for key, value in items:
-                digest.update(key.encode() + b"\0" + value + b"\0")
-            out[name] = {"keys": len(items), "digest": digest.hexdigest()}
-        return out
+        return digests(self.tables)
 
     async def _update_lag(self) -> None:
         consumer = self.app.consumer

@@ -7,7 +7,6 @@ order, with no transport. A fault run must raise every alert the replay raises (
 
 from __future__ import annotations
 
-import hashlib
 import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ import orjson
 
 from earlywarn.alerts import load_keys
 from earlywarn.contract import severity_rank
+from earlywarn.digest import digests
 from earlywarn.replay import Replay
 from earlywarn.sample import sample_events
 from loadtest.simulate import ScenarioConfig, build_scenario
@@ -80,18 +80,6 @@ def final(alerts: Iterable[Mapping[str, Any]]) -> dict[str, tuple[str, str]]:
         prev = out.get(a["alert_id"])
         if prev is None or severity_rank(a["severity"]) > severity_rank(prev[1]):
             out[a["alert_id"]] = (a["typology"], a["severity"])
-    return out
-
-
-def digests(stores: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """Key count and SHA-256 of each store, computed as the worker's ``/tables`` page does."""
-    out: dict[str, dict[str, Any]] = {}
-    for name, table in stores.items():
-        items = sorted((str(k), bytes(v)) for k, v in table.items() if v is not None)
-        digest = hashlib.sha256()
-        for key, value in items:
-            digest.update(key.encode() + b"\0" + value + b"\0")
-        out[name] = {"keys": len(items), "digest": digest.hexdigest()}
     return out
 
 

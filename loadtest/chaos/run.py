@@ -33,6 +33,8 @@ COLUMNS = (
     ("alerts_seen", "seen (dedup)"),
     ("missing", "missing"),
     ("unexpected", "not in replay"),
+    ("entities_expected", "entities expected"),
+    ("entities_missing", "entities missing"),
     ("raw_records", "raw records"),
     ("raw_duplicates", "raw dups"),
     ("recovery_s", "recovery s"),

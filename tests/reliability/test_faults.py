@@ -96,13 +96,6 @@ def test_worker_killed_mid_run_every_event_is_scored_at_least_once(
     assert len(figs.recovery_s) == 2
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="after kill -9 expected alerts can be missing (chaos size: 29 of 183, simbox and "
-    "mule, 28 with no alert for their entity at all): redelivered events are applied twice to "
-    "state whose changelog already has them; whether it happens depends on where the kill "
-    "lands",
-)
 def test_worker_killed_mid_run_every_expected_alert_is_raised(killed: scenarios.Result) -> None:
     every_expected_alert(killed.figures)
 
@@ -125,12 +118,6 @@ def test_second_worker_joins_and_leaves_table_state_intact(
     assert figs.notes["recovered_tables_equal_live"], figs.notes["recovered_tables_differ"]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="events redelivered by a rebalance are applied twice to per-entity state (no "
-    "dedup by event or offset), so windows and alert ids can move: seen at chaos size "
-    "(simbox, wangiri); depends on how many events the rebalance redelivers",
-)
 def test_second_worker_joins_and_leaves_every_expected_alert_is_raised(
     rebalanced: scenarios.Result,
 ) -> None:
