@@ -11,6 +11,7 @@ their running means. Findings stay at ``low`` or ``medium`` severity and only as
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -19,6 +20,7 @@ from river import anomaly, preprocessing
 
 from earlywarn.contract.alert import Explanation
 from earlywarn.detectors.base import Finding
+from earlywarn.learning.flat_hst import FlatTrees
 
 
 class RunningStat:
@@ -115,15 +117,37 @@ class ChannelAnomaly:
         self.min_score = min_score
         self.z_threshold = z_threshold
         self.exclude_suffixes = exclude_suffixes
-        self.model: Any = preprocessing.MinMaxScaler() | anomaly.HalfSpaceTrees(
+        self._model: Any = preprocessing.MinMaxScaler() | anomaly.HalfSpaceTrees(
             n_trees=n_trees, height=height, window_size=window_size, seed=seed
         )
+        #: The trees' flat mirror that :meth:`score_learn` works on (River's objects are
+        #: brought up to date from it when :attr:`model` is read or the model pickled).
+        self._flat: FlatTrees | None = None
         self.n_learned = 0
         self.scores = RunningStat()
         self.feature_stats: dict[str, RunningStat] = {}
 
     def __repr__(self) -> str:
         return f"ChannelAnomaly({self.channel!r}, seed={self.seed}, warmup={self.warmup})"
+
+    @property
+    def model(self) -> Any:
+        """The River pipeline ``MinMaxScaler | HalfSpaceTrees``, up to date."""
+        if self._flat is not None:
+            self._flat.write_back()
+            self._flat = None  # rebuilt from River's objects by the next score_learn
+        return self._model
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = {**self.__dict__, "_model": self.model}
+        state["_flat"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if "model" in state:  # pickled before the flat mirror
+            state["_model"] = state.pop("model")
+        state.setdefault("_flat", None)
+        self.__dict__.update(state)
 
     @property
     def is_warm(self) -> bool:
@@ -145,7 +169,7 @@ class ChannelAnomaly:
         )
 
     def _inputs(self, x: Mapping[str, float]) -> dict[str, float]:
-        return {k: float(v) for k, v in x.items() if not k.endswith(self.exclude_suffixes)}
+        return {k: float(x[k]) for k in _modelled(tuple(x), self.exclude_suffixes)}
 
     def score_one(self, x: Mapping[str, float]) -> float:
         """Raw Half-Space Trees score of ``x``, 0..1, higher is more anomalous."""
@@ -165,20 +189,40 @@ class ChannelAnomaly:
         """Score ``x``, look for a finding, then learn ``x``: one event's whole step.
 
         The same as :meth:`score_one`, :meth:`find_one` and :meth:`learn_one` in turn (the
-        scores are bit-identical), but the inputs are built once and the scaler and the
-        trees are called directly; when learning ``x`` leaves the scaler's ranges as they
-        were (the usual case once warm), one walk per tree both scores and learns.
+        scores and the model state are bit-identical), but the trees are walked on their
+        flat mirror (:class:`~earlywarn.learning.flat_hst.FlatTrees`); when learning ``x``
+        leaves the scaler's ranges as they were (the usual case once warm), one walk per
+        tree both scores and learns.
         """
         inputs = self._inputs(x)
-        steps = self.model.steps
+        steps = self._model.steps
         scaler, hst = steps["MinMaxScaler"], steps["HalfSpaceTrees"]
-        raw, learned = 0.0, False
-        if not hst._first_window:
-            scaled = scaler.transform_one(inputs)
-            shared = _score_learn_trees(hst, scaled) if _unchanged(scaler, inputs) else None
-            learned = shared is not None
-            raw = shared if shared is not None else float(hst.score_one(scaled))
+        flat = self._flat
+        if flat is None and hst.trees:
+            flat = self._flat = FlatTrees(hst)
+        if flat is None:  # the first event: River builds the trees as it learns it
+            raw = 0.0 if hst._first_window else float(hst.score_one(scaler.transform_one(inputs)))
+            finding = self.find_one(inputs, raw)
+            self._observe(inputs, raw)
+            scaler.learn_one(inputs)
+            hst.learn_one(scaler.transform_one(inputs))
+            return raw, finding
+        row = _scaled_row(scaler, inputs, flat.features)
+        if row is not None:  # the scaler stays as it is: score and learn in one walk
+            raw = flat.score_learn(row)
+        elif flat.first_window:
+            raw = 0.0
+        else:  # learning x moves the scaler's ranges: score now, learn anew below
+            raw = flat.score(flat.leaves(flat.row(scaler.transform_one(inputs))))
         finding = self.find_one(inputs, raw)
+        self._observe(inputs, raw)
+        if row is None:
+            scaler.learn_one(inputs)
+            flat.learn(flat.leaves(flat.row(scaler.transform_one(inputs))))
+        return raw, finding
+
+    def _observe(self, inputs: Mapping[str, float], raw: float) -> None:
+        """Running statistics of the scores and of every input (before learning it)."""
         if self.n_learned >= self.window_size:
             self.scores.update(raw)
         stats = self.feature_stats
@@ -186,12 +230,11 @@ class ChannelAnomaly:
             st = stats.get(k)
             if st is None:
                 st = stats[k] = RunningStat()
-            st.update(v)
-        if not learned:  # by the shared walk
-            scaler.learn_one(inputs)
-            hst.learn_one(scaler.transform_one(inputs))
+            n = st.n = st.n + 1  # RunningStat.update, inlined: the same operations
+            delta = v - st.mean
+            st.mean += delta / n
+            st.m2 += delta * (v - st.mean)
         self.n_learned += 1
-        return raw, finding
 
     def normalise(self, score: float) -> float:
         """Map a raw score to 0..1 by its distance above past scores.
@@ -242,51 +285,31 @@ class ChannelAnomaly:
         )
 
 
-def _unchanged(scaler: Any, inputs: Mapping[str, float]) -> bool:
-    """Whether learning ``inputs`` leaves every min and max of ``scaler`` as it is."""
+@functools.lru_cache(maxsize=64)
+def _modelled(keys: tuple[str, ...], exclude_suffixes: tuple[str, ...]) -> tuple[str, ...]:
+    """``keys`` without those ending with ``exclude_suffixes`` (each channel has one set)."""
+    return tuple(k for k in keys if not k.endswith(exclude_suffixes))
+
+
+def _scaled_row(
+    scaler: Any, inputs: Mapping[str, float], features: tuple[str, ...]
+) -> list[float | None] | None:
+    """``features`` of ``scaler.transform_one(inputs)``, or ``None`` if learning
+    ``inputs`` would move any of the scaler's ranges (then nothing is read or changed)."""
     if scaler.window_size is not None:  # rolling ranges change on every learn
-        return False
+        return None
     lo, hi = scaler.min, scaler.max
-    return all(k in lo and lo[k].get() <= v <= hi[k].get() for k, v in inputs.items())
-
-
-def _score_learn_trees(hst: Any, x: Mapping[str, float]) -> float | None:
-    """River ``HalfSpaceTrees.score_one(x)`` then ``learn_one(x)``, one walk per tree.
-
-    Exact only when nothing ``x`` lacks is tested by a tree (else ``None`` is returned
-    and nothing is changed): scoring reads ``r_mass`` and learning writes ``l_mass`` along
-    the same path. Mirrors ``river.anomaly.hst`` 0.26 (``tests/learning`` checks it).
-    """
-    height = hst.height
-    size_limit = 0.1 * hst.window_size
-    paths = []
-    for root in hst.trees:
-        node, path = root, [root]
-        for _ in range(height):
-            feature = node.feature
-            if feature not in x:
-                return None
-            c = node.children
-            node = c[0] if x[feature] < node.threshold else c[1]
-            path.append(node)
-        paths.append(path)
-    score = 0.0
-    for path in paths:
-        depth_pow = 1
-        for node in path:
-            r = node.r_mass
-            score += r * depth_pow
-            if r < size_limit:
-                break
-            depth_pow <<= 1
-        for node in path:
-            node.l_mass += 1
-    hst.counter += 1
-    if hst.counter == hst.window_size:
-        for nodes in hst._tree_nodes:
-            for node in nodes:
-                node.r_mass = node.l_mass
-                node.l_mass = 0
-        hst._first_window = False
-        hst.counter = 0
-    return float(1 - score / hst._max_score)
+    for k, v in inputs.items():
+        low, high = lo.get(k), hi.get(k)
+        if low is None or high is None or not low.min <= v <= high.max:
+            return None
+    row: list[float | None] = []
+    for name in features:
+        value = inputs.get(name)
+        if value is None:
+            row.append(None)
+            continue
+        a = lo[name].min
+        d = hi[name].max - a
+        row.append((value - a) / d if d else 0.0)
+    return row
