@@ -61,10 +61,14 @@ def checkpoint(engine: Engine, path: Path) -> None:
     >>> import tempfile
     >>> from earlywarn.scoring import Engine
     >>> d = Path(tempfile.mkdtemp())
-    >>> checkpoint(Engine(artifact={"version": "t1", "thresholds": {"wangiri": 0.8}}), d)
+    >>> art = {"version": "t1", "thresholds": {"wangiri": 0.8},
+    ...        "supervised_thresholds": {"sup-cdr": {"simbox": 0.97}}}
+    >>> checkpoint(Engine(artifact=art), d)
     >>> restored = warm_start(d)
     >>> restored.artifact_version, restored.thresholds["wangiri"]
     ('t1', 0.8)
+    >>> restored.label_models["cdr"].class_threshold("simbox")
+    0.97
     """
     art = {
         "version": engine.artifact_version,
@@ -72,6 +76,7 @@ def checkpoint(engine: Engine, path: Path) -> None:
         "calibration": engine.calibration,
         "known_brands": list(engine.known_brands),
         "supervised_threshold": engine.supervised_threshold,
+        "supervised_thresholds": engine.supervised_thresholds,
     }
     if (path / ARTIFACT).exists():
         art = {**load_artifact(path), **art}
@@ -92,8 +97,8 @@ def warm_start(path: Path, **engine_kwargs: Any) -> Engine:
         state = pickle.loads(online.read_bytes())  # our own checkpoint, never foreign input
         if engine.anomaly_models:
             engine.anomaly_models = state["anomaly"]
-        if engine.label_models:
-            engine.label_models = state["labels"]
+        if engine.label_models:  # learned weights, this artifact's thresholds
+            engine.set_label_models(state["labels"])
     return engine
 
 

@@ -1,22 +1,29 @@
 """``earlywarn models list|train|promote``: the model lifecycle from the command line.
 
-``train`` simulates a seeded scenario, replays it with every detector's threshold
-lowered so sub-threshold scores are seen, and picks each typology's threshold with
-scikit-learn (``precision_recall_curve`` over entity-level maximum scores: the lowest
-threshold reaching the target precision), then writes a new versioned artifact with a
-model card. Thresholds live in the artifact, never in code.
+``train`` replays seeded simulator runs (fresh, or ``--from`` directories written by
+``earlywarn simulate``) with every score recorded, below threshold too, and picks each
+detector's and each label-model class's threshold with scikit-learn
+(:mod:`earlywarn.learning.thresholds`: ``precision_recall_curve`` over entity-level
+maximum scores, the lowest threshold reaching the target precision), then writes a new
+versioned artifact with a model card. Thresholds live in the artifact, never in code.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import sys
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from earlywarn.learning.artifact import ARTIFACT, latest, load_artifact, promote, save_artifact
+
+if TYPE_CHECKING:
+    from earlywarn.replay import Replay
+    from loadtest.truth import GroundTruth
 
 DEFAULT_DIR = Path("models")
 BRANDS = (
@@ -55,6 +62,16 @@ def add_models_parser(subparsers: Any) -> None:
     tr.add_argument("--subscribers", type=int, default=5000)
     tr.add_argument("--days", type=float, default=1.0)
     tr.add_argument("--precision", type=float, default=0.9)
+    tr.add_argument(
+        "--from",
+        dest="sources",
+        type=Path,
+        action="append",
+        default=[],
+        help="a simulated directory (events.jsonl, truth.json) to train on; repeatable",
+    )
+    tr.add_argument("--base", default=None, help="artifact whose thresholds the replay uses")
+    tr.add_argument("--allow-held-out", action="store_true", help=argparse.SUPPRESS)
     tr.set_defaults(func=_train)
     pr = sub.add_parser("promote", help="make a version the one workers warm-start from")
     pr.add_argument("version")
@@ -76,99 +93,127 @@ def _promote(args: argparse.Namespace) -> int:
     return 0
 
 
-def choose_thresholds(
-    scores: dict[str, list[tuple[float, bool]]], precision: float
-) -> dict[str, float]:
-    """Per typology, the lowest score threshold whose precision reaches ``precision``.
+#: Simulator seeds kept for held-out evaluation (``make eval``): never trained on.
+HELD_OUT_SEEDS = frozenset({99})
 
-    ``scores`` maps a typology to ``(max score, is positive)`` per alerted entity.
 
-    Examples
-    --------
-    >>> choose_thresholds({"x": [(0.9, True), (0.8, True), (0.75, False), (0.6, False)]}, 0.9)
-    {'x': 0.8}
-    """
-    from sklearn.metrics import precision_recall_curve
+def _runs(args: argparse.Namespace) -> list[tuple[GroundTruth, Callable[[Replay], object]]]:
+    """The training runs: simulated directories (``--from``) or one fresh simulation."""
+    from loadtest.simulate import ScenarioConfig, build_scenario
+    from loadtest.sink import jsonl_line
+    from loadtest.truth import GroundTruth
 
-    out: dict[str, float] = {}
-    for typ, pairs in sorted(scores.items()):
-        y = [int(p) for _, p in pairs]
-        if not any(y) or all(y):
-            continue
-        prec, _, thr = precision_recall_curve(y, [s for s, _ in pairs])
-        ok = [float(t) for p, t in zip(prec[:-1], thr, strict=True) if p >= precision]
-        if ok:
-            out[typ] = round(min(ok), 4)
+    out: list[tuple[GroundTruth, Callable[[Replay], object]]] = []
+    sink = io.StringIO  # alerts are not needed, only the observed scores
+    for src in args.sources:
+        files = [src / "events.jsonl"]
+
+        def replay(r: Replay, f: list[Path] = files) -> object:
+            return r.run(f, out=sink(), presorted=True)
+
+        out.append((GroundTruth.load(src / "truth.json"), replay))
+    if not args.sources:
+        cfg = ScenarioConfig(seed=args.seed, subscribers=args.subscribers, days=args.days)
+        scenario = build_scenario(cfg)
+        lines = [jsonl_line(ev[3], ev[4]) for ev in scenario.events()]
+        out.append((scenario.truth, lambda r: r.run_lines(lines, out=sink())))
     return out
 
 
 def _train(args: argparse.Namespace) -> int:
     from earlywarn.alerts import Pseudonymiser
     from earlywarn.detectors import default_detectors
+    from earlywarn.learning import thresholds as th
     from earlywarn.replay import Replay
     from earlywarn.scoring import Engine
-    from loadtest.evaluate import evaluate  # noqa: F401  (same truth semantics)
-    from loadtest.simulate import ScenarioConfig, build_scenario
 
-    cfg = ScenarioConfig(seed=args.seed, subscribers=args.subscribers, days=args.days)
-    scenario = build_scenario(cfg)
-    truth = scenario.truth
-    import orjson
-
-    from loadtest.sink import jsonl_line
-
-    lines = [jsonl_line(ev[3], ev[4]) for ev in scenario.events()]
-    low = {d.name: 0.4 for d in default_detectors()}
-    engine = Engine(artifact={"version": "train", "thresholds": low, "known_brands": BRANDS})
-    out = io.StringIO()
-    Replay(pseudonymiser=Pseudonymiser({}), engine=engine).run_lines(lines, out=out)
-    positive: dict[str, str] = {}
-    for c in truth.campaigns:
-        for e in c.entities:
-            if e.role in ("scammer", "mule", "victim"):
-                for ent in (e.entity_id, *(a[1] for a in e.aliases)):
-                    positive[ent] = c.typology
-    best: dict[tuple[str, str], float] = defaultdict(float)
-    for line in out.getvalue().splitlines():
-        a = orjson.loads(line)
-        key = (a["typology"], a["entity_id"])
-        best[key] = max(best[key], float(a["score"]))
-    scores: dict[str, list[tuple[float, bool]]] = defaultdict(list)
-    for (typ, ent), s in best.items():
-        scores[typ].append((s, ent in positive))
-    by_typ = choose_thresholds(scores, args.precision)
+    runs = _runs(args)
+    seeds = sorted({int(t.meta.get("seed", args.seed)) for t, _ in runs})
+    if set(seeds) & HELD_OUT_SEEDS and not args.allow_held_out:
+        print(f"models train: seed {seeds} is held out for evaluation", file=sys.stderr)
+        return 2
+    base = load_artifact(args.dir / args.base) if args.base else {}
+    pooled: dict[tuple[str, str], list[tuple[float, bool]]] = defaultdict(list)
+    for truth, run in runs:
+        engine = Engine(artifact={**base, "version": "train", "known_brands": BRANDS})
+        log = th.ScoreLog()
+        engine.observe = log
+        run(Replay(pseudonymiser=Pseudonymiser({}), engine=engine))
+        for key, pairs in th.labelled(log, th.truth_judge(truth)).items():
+            pooled[key] += pairs
+    detectors = default_detectors()
+    names = {d.name for d in detectors}
+    chosen = th.choose_thresholds(
+        {k: v for k, v in pooled.items() if k[0] in names}, args.precision
+    )
+    # A detector's threshold is only ever raised above its built-in default (recall).
     thresholds = {
-        d.name: max(d.threshold, by_typ.get(d.typology, d.threshold)) for d in default_detectors()
+        d.name: max(d.threshold, chosen.get((d.name, d.typology), d.threshold)) for d in detectors
     }
+    channels = ("cdr", "sms", "payments")
+    supervised = th.model_thresholds(pooled, args.precision, [f"sup-{ch}" for ch in channels])
+    # Anomaly models alert only above a score that reached the precision (else never).
+    anomaly = th.model_thresholds(pooled, args.precision, [f"hst-{ch}" for ch in channels], 0.0)
+    thresholds.update({m: c["anomaly"] for m, c in anomaly.items() if "anomaly" in c})
     version = args.version or datetime.now(UTC).strftime("v%Y%m%d-%H%M%S")
     art = {
         "version": version,
         "trained": datetime.now(UTC).isoformat(timespec="seconds"),
-        "training_data": {
-            "simulator_seed": args.seed,
-            "subscribers": args.subscribers,
-            "days": args.days,
-        },
+        "training_data": [
+            {k: t.meta.get(k) for k in ("seed", "subscribers", "days")} | {"events": t.total_events}
+            for t, _ in runs
+        ],
+        "base": args.base,
         "target_precision": args.precision,
         "thresholds": thresholds,
-        "typology_thresholds": by_typ,
+        "typology_thresholds": {f"{d}/{t}": v for (d, t), v in sorted(chosen.items())},
         "calibration": {},
         "known_brands": list(BRANDS),
         "supervised_threshold": 0.8,
-        "entities_scored": {t: len(v) for t, v in scores.items()},
+        "supervised_thresholds": supervised,
+        "entities_scored": {
+            f"{d}/{t}": [len(v), sum(p for _, p in v)] for (d, t), v in sorted(pooled.items())
+        },
     }
     path = args.dir / version
     save_artifact(path, art)
-    card = [
-        f"# earlywarn model {version}",
+    (path / "MODEL_CARD.md").write_text(model_card(art))
+    print(path)
+    return 0
+
+
+def model_card(art: Mapping[str, Any]) -> str:
+    """A short Markdown model card of an artifact: training data and thresholds.
+
+    Examples
+    --------
+    >>> print(model_card({"version": "v", "trained": "t", "training_data": [{"seed": 7}],
+    ...                   "target_precision": 0.9, "thresholds": {"mule": 0.7},
+    ...                   "supervised_thresholds": {"sup-cdr": {"simbox": 1.01}}}))
+    ... # doctest: +ELLIPSIS
+    # earlywarn model v
+    ...
+    | mule | 0.7 |
+    | sup-cdr: simbox | off |
+    """
+    runs = "; ".join(
+        ", ".join(f"{k} {v}" for k, v in run.items()) for run in art.get("training_data", [])
+    )
+    lines = [
+        f"# earlywarn model {art['version']}",
         "",
-        f"Trained {art['trained']} on the simulator (seed {args.seed}, "
-        f"{args.subscribers} subscribers, {args.days} days).",
+        f"Trained {art['trained']} on the simulator ({runs}). Thresholds: the lowest score",
+        "at which an entity-level precision of "
+        f"{art['target_precision']} is reached (scikit-learn `precision_recall_curve`),",
+        "never below a detector's built-in default. A label-model class that reaches the",
+        "target at no threshold is off.",
         "",
         "| detector | threshold |",
         "|---|---|",
     ]
-    card += [f"| {k} | {v} |" for k, v in sorted(thresholds.items())]
-    (path / "MODEL_CARD.md").write_text("\n".join(card) + "\n")
-    print(path)
-    return 0
+    lines += [f"| {k} | {v} |" for k, v in sorted(art["thresholds"].items())]
+    for model, classes in sorted(art.get("supervised_thresholds", {}).items()):
+        lines += [
+            f"| {model}: {c} | {'off' if v > 1.0 else v} |" for c, v in sorted(classes.items())
+        ]
+    return "\n".join(lines) + "\n"

@@ -62,7 +62,11 @@ class LabelModel:
     min_positives
         Positive labels learned before findings are raised.
     threshold
-        Class probability from which a finding is raised (the artifact can override it).
+        Class probability from which a finding is raised, for a class without its own
+        entry in ``thresholds``.
+    thresholds
+        Per-class thresholds, chosen on simulator data and stored in the model artifact
+        (``supervised_thresholds``); a class whose threshold is above 1 never alerts.
     learning_rate
         SGD step of the one-vs-rest logistic regressions (weights and intercepts). Labels
         are few (tens of positives, each vector learned once), so River's default of
@@ -81,6 +85,9 @@ class LabelModel:
     ('wangiri', True)
     >>> m.find([0.0, 0.0]) is None
     True
+    >>> m.thresholds = {"wangiri": 1.01}  # calibrated off: no precision reachable
+    >>> m.find([6.0, 1.0]) is None
+    True
     """
 
     version = "2"
@@ -93,6 +100,7 @@ class LabelModel:
         *,
         min_positives: int = 20,
         threshold: float = 0.8,
+        thresholds: Mapping[str, float] | None = None,
         learning_rate: float = 0.05,
     ) -> None:
         self.channel = channel
@@ -100,6 +108,7 @@ class LabelModel:
         self.features = tuple(features)
         self.min_positives = min_positives
         self.threshold = threshold
+        self.thresholds: dict[str, float] = dict(thresholds or {})
         self.learning_rate = learning_rate
         self.model: Any = preprocessing.StandardScaler() | multiclass.OneVsRestClassifier(
             linear_model.LogisticRegression(
@@ -129,21 +138,32 @@ class LabelModel:
         """Class probabilities of ``vector`` (empty before any learning)."""
         return dict(self.model.predict_proba_one(self._x(vector)))
 
-    def find(self, vector: Sequence[float]) -> tuple[str, Finding] | None:
-        """``(typology, finding)`` when a scam class is likely enough, else ``None``."""
+    def class_threshold(self, cls: str) -> float:
+        """The probability from which class ``cls`` raises a finding."""
+        # models pickled before per-class thresholds have no ``thresholds``
+        return float(getattr(self, "thresholds", {}).get(cls, self.threshold))
+
+    def scores(self, vector: Sequence[float]) -> dict[str, float]:
+        """Probability of each scam class, once enough positives were learned (else empty)."""
         if self.positives < self.min_positives:
+            return {}
+        return {c: p for c, p in self.proba(vector).items() if c != NONE}
+
+    def find(
+        self, vector: Sequence[float], scores: Mapping[str, float] | None = None
+    ) -> tuple[str, Finding] | None:
+        """``(typology, finding)`` for the likeliest scam class above its threshold, else
+        ``None``. ``scores``: :meth:`scores` of ``vector`` when already computed."""
+        probs = self.scores(vector) if scores is None else scores
+        passing = [(p, c) for c, p in probs.items() if p >= self.class_threshold(c)]
+        if not passing:
             return None
-        probs = self.proba(vector)
-        best = max(
-            ((p, c) for c, p in probs.items() if c != NONE), default=(0.0, NONE), key=lambda x: x
-        )
-        p, cls = best
-        if cls == NONE or p < self.threshold:
-            return None
+        p, cls = max(passing)
+        threshold = self.class_threshold(cls)
         reason = Explanation(
             feature=self.name,
             value=round(p, 4),
-            threshold_or_baseline=self.threshold,
+            threshold_or_baseline=threshold,
             detail=f"learned from {self.positives} confirmed cases: looks like {cls} "
             f"with probability {p:.2f}",
         )

@@ -19,22 +19,16 @@ from typing import Any
 from earlywarn.contract.alert import severity_rank
 from earlywarn.contract.events import CallEvent, LabelEvent, PaymentEvent, SmsEvent
 from earlywarn.detectors import Detection, Detector, Finding, default_detectors
-from earlywarn.features import CALL_FEATURES, SMS_FEATURES, EntityState, key_id
-from earlywarn.features.payments import ACCOUNT_FEATURES
+from earlywarn.features import EntityState, key_id
 from earlywarn.learning import CHANNELS, ChannelAnomaly, DriftMonitor, LabelModel
-from earlywarn.learning.supervised import NONE, label_class, sampled
 from earlywarn.scoring.forward import Forward, Linked
+from earlywarn.scoring.models import VECTOR_FEATURES, learn_label, model_hits
 from earlywarn.scoring.watch import after
 
 #: At most this many event ids support one detection.
 MAX_EVIDENCE = 20
 #: Telco typologies whose number's device (IMEI) is alerted too.
 DEVICE_TYPOLOGIES = frozenset(("smishing", "impersonation", "wangiri", "simbox"))
-VECTOR_FEATURES: dict[str, tuple[str, ...]] = {
-    "cdr": CALL_FEATURES,
-    "sms": (*SMS_FEATURES, "sender_suspect"),
-    "payments": ACCOUNT_FEATURES,
-}
 Lookup = Callable[[str], Any]
 #: One finding before dedup: detector name, typology, entity type (``""``: the
 #: event's), finding, severity, ttl (s) and subject (``""``, ``payee`` or ``id:<id>``).
@@ -118,17 +112,19 @@ class Core:
         self.calibration: dict[str, list[list[float]]] = dict(art.get("calibration", {}))
         self.known_brands: tuple[str, ...] = tuple(art.get("known_brands", ()))
         self.supervised_threshold = float(art.get("supervised_threshold", 0.8))
+        #: Per label model (``sup-<channel>``), per class: the artifact's thresholds.
+        self.supervised_thresholds: dict[str, dict[str, float]] = {
+            k: dict(v) for k, v in art.get("supervised_thresholds", {}).items()
+        }
         self.anomaly_models: dict[str, ChannelAnomaly] = (
             {ch: ChannelAnomaly(ch, seed=seed) for ch in CHANNELS} if anomaly else {}
         )
-        self.label_models: dict[str, LabelModel] = (
-            {
-                ch: LabelModel(ch, VECTOR_FEATURES[ch], threshold=self.supervised_threshold)
-                for ch in CHANNELS
-            }
-            if supervised
-            else {}
-        )
+        self.label_models: dict[str, LabelModel] = {}
+        if supervised:
+            self.set_label_models({ch: LabelModel(ch, VECTOR_FEATURES[ch]) for ch in CHANNELS})
+        #: Called with ``(detector, typology, entity_id, score)`` for every finding and
+        #: label-model class probability, below threshold too (``earlywarn models train``).
+        self.observe: Callable[[str, str, str, float], None] | None = None
         self.drift = DriftMonitor(on_drift=on_drift)
         self.lookup: Lookup = lambda key: None
         #: Maps a raw identifier to its pseudonym under the shared intel key, if any.
@@ -139,6 +135,13 @@ class Core:
         self.model_version.update({m.name: m.version for m in self.anomaly_models.values()})
         self.model_version.update({m.name: m.version for m in self.label_models.values()})
         self.model_version["artifact"] = self.artifact_version
+
+    def set_label_models(self, models: Mapping[str, LabelModel]) -> None:
+        """Use ``models`` (fresh or from a checkpoint) with this artifact's thresholds."""
+        for m in models.values():
+            m.threshold = self.supervised_threshold
+            m.thresholds = dict(self.supervised_thresholds.get(m.name, {}))
+        self.label_models = dict(models)
 
     def __repr__(self) -> str:
         return f"Engine(model_version={self.model_version})"
@@ -186,10 +189,12 @@ class Core:
                 del own.alerted[k]
         return ws
 
-    def found(self, d: Detector, f: Finding | None) -> Hit | None:
+    def found(self, d: Detector, f: Finding | None, entity_id: str = "") -> Hit | None:
         if f is None:
             return None
         score = calibrate(f.score, self.calibration.get(d.name))
+        if self.observe is not None and entity_id:
+            self.observe(d.name, d.typology, entity_id, score)
         if score < self.threshold(d):
             return None
         if score != f.score:
@@ -222,32 +227,27 @@ class Core:
             if d.name in skip:
                 continue
             f = d.score_one(features)
-            if f is not None:
-                risk = max(risk, f.score)
-            hit = self.found(d, f)
+            if f is None:
+                continue
+            risk = max(risk, f.score)
+            about = entity_id
+            if d.subject == "payee" and isinstance(event, PaymentEvent):
+                about = event.payee_account
+            hit = self.found(d, f, about)
             if hit is not None:
                 found.append(hit)
         self.risk = risk
-        model = self.anomaly_models.get(channel)
-        if model is not None and anomaly_features is not None:
-            raw, af = model.score_learn(anomaly_features)
-            self.drift.update(channel, raw)
-            if af is not None:
-                found.append(
-                    (model.name, model.typology, "", af, model.severity(af.score), model.ttl_s, "")
-                )
-        elif channel in VECTOR_FEATURES:
-            self.drift.update(channel, risk)
-        lm = self.label_models.get(channel)
-        if learn and lm is not None and channel in VECTOR_FEATURES:
-            vector = [float(features.get(k, 0.0)) for k in VECTOR_FEATURES[channel]]
-            own.sample_vector(event.event_time, vector)
-            if sampled(event.event_id, 200):
-                lm.learn(vector, NONE)
-            hit2 = lm.find(vector)
-            if hit2 is not None:
-                typ, sf = hit2
-                found.append((lm.name, typ, "", sf, "medium", lm.ttl_s, ""))
+        found += model_hits(
+            self,
+            event,
+            features,
+            anomaly_features,
+            channel=channel,
+            own=own,
+            entity_id=entity_id,
+            learn=learn,
+            risk=risk,
+        )
         out: list[Detection] = []
         for name, typology, etype, f, severity, ttl, subject in found:
             eid, et, claim = entity_id, etype or entity_type, typology
@@ -324,23 +324,8 @@ class Core:
         )
 
     def learn_label(self, ev: LabelEvent, states: Mapping[str, EntityState | None]) -> int:
-        """Learn a late label from the feature vectors kept in the entity's states.
-
-        ``states`` maps channels (``cdr``, ``sms``, ``payments``) to the labelled entity's
-        state in that channel. Vectors older than ``max_age_s`` before the label are
-        still used: a label is about the entity, whenever it was seen. Returns how many
-        vectors were learned.
-        """
-        n = 0
-        for channel, state in states.items():
-            lm = self.label_models.get(channel)
-            cls = label_class(ev.label, ev.typology, channel)
-            if lm is None or state is None or cls is None:
-                continue
-            for v in state.vectors:
-                lm.learn(v[1:], cls)
-                n += 1
-        return n
+        """Learn a late label (:func:`~earlywarn.scoring.models.learn_label`)."""
+        return learn_label(self, ev, states)
 
 
 def fields_of(d: Detection) -> dict[str, Any]:

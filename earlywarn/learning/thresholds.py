@@ -1,0 +1,162 @@
+"""Per-typology alert thresholds chosen with scikit-learn on simulator data.
+
+``earlywarn models train`` replays seeded simulator runs with
+:attr:`~earlywarn.scoring.core.Core.observe` set to a :class:`ScoreLog`, which keeps
+the highest score every detector and every label-model class gave each entity, below
+threshold too. Ground truth (the evaluator's rules, :mod:`loadtest.evaluate`) says
+which entities are positives of each typology; :func:`choose_thresholds` then picks, per
+detector and typology, the lowest threshold whose entity-level precision reaches the
+target (``precision_recall_curve``). The thresholds are stored in the model artifact.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Hashable, Mapping, Sequence
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from loadtest.truth import GroundTruth
+
+K = TypeVar("K", bound=Hashable)
+#: Alert typologies no evaluation row accepts (the anomaly models'): right about any
+#: scam entity, as in the evaluator's ``all`` row.
+UNTYPED = frozenset(("anomaly",))
+#: A label-model class threshold above any probability: the class never alerts.
+OFF = 1.01
+#: Label-model thresholds are never set below this probability.
+SUPERVISED_FLOOR = 0.5
+
+
+class ScoreLog:
+    """Highest score per ``(detector, typology, entity)``; a ``Core.observe`` callback.
+
+    Examples
+    --------
+    >>> log = ScoreLog()
+    >>> log("mule", "mule", "BK:1", 0.4); log("mule", "mule", "BK:1", 0.9)
+    >>> log("mule", "mule", "BK:1", 0.7); log.best
+    {('mule', 'mule', 'BK:1'): 0.9}
+    """
+
+    def __init__(self) -> None:
+        self.best: dict[tuple[str, str, str], float] = {}
+
+    def __call__(self, detector: str, typology: str, entity_id: str, score: float) -> None:
+        key = (detector, typology, entity_id)
+        if score > self.best.get(key, -1.0):
+            self.best[key] = score
+
+
+def truth_judge(truth: GroundTruth) -> dict[str, frozenset[str] | None]:
+    """Entity id to the alert typologies that are right about it (the evaluator's
+    rows and :data:`~loadtest.evaluate.ACCEPTED`, and :data:`UNTYPED`); ``None`` for a
+    campaign's targets, which the evaluator does not judge. Entities not in the map are
+    negatives."""
+    from loadtest.evaluate import ACCEPTED, row_of
+
+    out: dict[str, frozenset[str] | None] = {}
+    for c in truth.campaigns:
+        for e in c.entities:
+            row = row_of(c.typology, e.role)
+            ids = [e.entity_id, *(a[1] for a in e.aliases)]
+            for ent in ids:
+                if row is None:
+                    out.setdefault(ent, None)
+                else:
+                    out[ent] = (out.get(ent) or UNTYPED) | ACCEPTED[row]
+    return out
+
+
+def labelled(
+    log: ScoreLog, judge: Mapping[str, frozenset[str] | None]
+) -> dict[tuple[str, str], list[tuple[float, bool]]]:
+    """``(detector, typology)`` to ``(highest score, positive)`` per judged entity.
+
+    Scam entities of another typology and campaign targets are left out, as the
+    evaluator leaves them out of precision.
+
+    Examples
+    --------
+    >>> log = ScoreLog()
+    >>> for ent, s in (("a", 0.9), ("b", 0.6), ("t", 0.8), ("x", 0.95)):
+    ...     log("sup-cdr", "simbox", ent, s)
+    >>> labelled(log, {"a": frozenset({"simbox"}), "t": None, "x": frozenset({"wangiri"})})
+    {('sup-cdr', 'simbox'): [(0.9, True), (0.6, False)]}
+    """
+    out: dict[tuple[str, str], list[tuple[float, bool]]] = defaultdict(list)
+    for (det, typ, ent), score in log.best.items():
+        if ent not in judge:
+            out[det, typ].append((score, False))
+            continue
+        accepted = judge[ent]
+        if accepted is not None and typ in accepted:
+            out[det, typ].append((score, True))
+    return dict(out)
+
+
+def choose_thresholds(
+    scores: Mapping[K, Sequence[tuple[float, bool]]], precision: float
+) -> dict[K, float]:
+    """Per key, the lowest score threshold whose precision reaches ``precision``.
+
+    ``scores`` maps a key (a typology, or a detector and typology) to ``(max score, is
+    positive)`` per entity. Keys with only positives or only negatives are left out.
+    The threshold is set midway between that lowest score and the next lower one seen,
+    which keeps the same entities: a threshold right at a training score would drop an
+    entity that scores a hair lower on other data.
+
+    Examples
+    --------
+    >>> choose_thresholds({"x": [(0.9, True), (0.8, True), (0.75, False), (0.6, False)]}, 0.9)
+    {'x': 0.775}
+    """
+    from sklearn.metrics import precision_recall_curve
+
+    out: dict[K, float] = {}
+    for key, pairs in scores.items():
+        y = [int(p) for _, p in pairs]
+        if not any(y) or all(y):
+            continue
+        prec, _, thr = precision_recall_curve(y, [s for s, _ in pairs])
+        ok = [float(t) for p, t in zip(prec[:-1], thr, strict=True) if p >= precision]
+        if ok:
+            lowest = min(ok)
+            below = [s for s, _ in pairs if s < lowest]
+            out[key] = round((lowest + max(below)) / 2 if below else lowest, 4)
+    return out
+
+
+def model_thresholds(
+    scores: Mapping[tuple[str, str], Sequence[tuple[float, bool]]],
+    precision: float,
+    models: Sequence[str],
+    floor: float = SUPERVISED_FLOOR,
+) -> dict[str, dict[str, float]]:
+    """Per online model (label models ``sup-<channel>``, anomaly models ``hst-<channel>``)
+    and class: the chosen threshold.
+
+    A class that reaches ``precision`` at no threshold is switched off (:data:`OFF`); one
+    with only positives keeps its lowest positive score; never below ``floor``.
+
+    Examples
+    --------
+    >>> s = {("sup-cdr", "simbox"): [(0.99, True), (0.97, False), (0.9, False)],
+    ...      ("sup-cdr", "wangiri"): [(0.7, True), (0.4, True)],
+    ...      ("sup-sms", "smishing"): [(0.6, False), (0.3, True)]}
+    >>> model_thresholds(s, 0.9, ["sup-cdr", "sup-sms"])
+    {'sup-cdr': {'simbox': 0.98, 'wangiri': 0.5}, 'sup-sms': {'smishing': 1.01}}
+    """
+    chosen = choose_thresholds(scores, precision)
+    out: dict[str, dict[str, float]] = {}
+    for (model, typ), pairs in sorted(scores.items()):
+        if model not in models:
+            continue
+        if (model, typ) in chosen:
+            t = chosen[model, typ]
+        elif all(p for _, p in pairs):
+            t = min(s for s, _ in pairs)
+        else:
+            t = OFF
+        out.setdefault(model, {})[typ] = round(max(floor, t), 4)
+    return out
