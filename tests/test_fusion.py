@@ -268,3 +268,22 @@ def test_a_flagged_mule_passing_fresh_money_on_flags_the_next_layer_only() -> No
     late = {**_pay(4, "TH-KBANK:MULE", "+66822222201", 0), "payee_account": "TH-KBANK:L2"}
     late["event_time"] = "2026-11-23T09:00:00Z"  # three hours after the money arrived
     assert ("mule", "TH-KBANK:L2") not in _alerts(_run(pipe, "payments.events", late))
+    # whoever pays the layer next is not a victim: victims pay collectors, and a mule
+    # also pays shops and billers, whose every customer would otherwise look a victim
+    shopper = {**_pay(5, "TH-KBANK:C1", "+66833333301", 15), "payee_account": "TH-KBANK:L1"}
+    assert _vip(_run(pipe, "payments.events", shopper)) == []
+    # a payer of the flagged collector itself is
+    victim = _pay(6, "TH-KBANK:V2", "+66833333302", 16)
+    assert _vip(_run(pipe, "payments.events", victim)) == ["TH-KBANK:V2"]
+
+
+def test_after_a_scam_call_only_an_unusually_large_transfer_is_a_victim_in_progress() -> None:
+    pipe = _pipe()
+    _flag(pipe, SCAMMER)
+    first = {**_pay(1, "TH-KBANK:1", VICTIM, 1), "payee_account": "TH-KBANK:FRIEND", "amount": 400}
+    _run(pipe, "payments.events", first)  # an ordinary payment, before the call
+    _run(pipe, "telco.cdr", {**_call(40, SCAMMER, VICTIM, m=10), "answered": True})
+    usual = {**_pay(2, "TH-KBANK:1", VICTIM, 20), "payee_account": "TH-KBANK:NEW1", "amount": 350}
+    assert _vip(_run(pipe, "payments.events", usual)) == []  # most people called are not scammed
+    large = {**_pay(3, "TH-KBANK:1", VICTIM, 25), "payee_account": "TH-KBANK:NEW2", "amount": 2000}
+    assert _vip(_run(pipe, "payments.events", large)) == ["TH-KBANK:1"]

@@ -15,19 +15,33 @@ class VictimInProgressDetector(Detector):
     and shared intel) of the parties that called or messaged the payer's number in the
     last ``window_s``; ``payee_risk`` that of the payee itself (a flagged mule).
 
+    After a risky contact, the amount counts too (``amount_vs_max_prior``: this payment
+    over the payer's largest in the last 24 h; 0 when there was none, which counts half).
+    Most people a scam number reaches are not scammed, and some of them pay someone new
+    that day for ordinary reasons, in their usual amounts; a victim pays more than usual.
+    A payment to a flagged payee needs no such evidence.
+
     Examples
     --------
     >>> d = VictimInProgressDetector()
-    >>> f = d.score_one({"contact_risk": 0.95, "new_payee": 1.0, "contact_age_s": 900.0})
+    >>> f = d.score_one({"contact_risk": 0.95, "new_payee": 1.0, "contact_age_s": 900.0,
+    ...                  "amount_vs_max_prior": 4.0})
     >>> round(f.score, 2), f.recommended_action
     (1.0, 'hold_payment')
-    >>> d.score_one({"contact_risk": 0.95, "new_payee": 0.0, "contact_age_s": 900.0}).score
-    0.3
+    >>> usual = {"contact_risk": 0.95, "new_payee": 1.0, "contact_age_s": 900.0,
+    ...          "amount_vs_max_prior": 0.8}
+    >>> d.score_one(usual).score < d.threshold
+    True
+    >>> d.score_one({"payee_risk": 0.95, "new_payee": 1.0}).score
+    1.0
+    >>> d.score_one({"contact_risk": 0.95, "new_payee": 0.0, "contact_age_s": 900.0,
+    ...              "amount_vs_max_prior": 4.0}).score
+    0.5
     """
 
     name = "victim-in-progress"
     typology = "victim_in_progress"
-    version = "1"
+    version = "2"
     entity_type = "account"
     channel = "subscriber"
     ttl_s = 6 * 3600.0
@@ -44,13 +58,20 @@ class VictimInProgressDetector(Detector):
             "paid after contact from, or to, a party scored {value:.2f} risky",
         )
         self.pattern = (
-            Term("new_payee", 0.0, 1.0, 0.7, "the payee is a first-time payee"),
+            Term("new_payee", 0.0, 1.0, 0.5, "the payee is a first-time payee"),
             Term(
                 "contact_age_s",
                 self.window_s,
                 1800.0,
-                0.3,
+                0.2,
                 "the risky contact was {value:g} s before the payment",
+            ),
+            Term(
+                "amount_vs_max_prior",
+                1.0,
+                2.0,
+                0.3,
+                "amount is {value:.1f}x the payer's largest payment in 24 h",
             ),
         )
 
@@ -60,6 +81,9 @@ class VictimInProgressDetector(Detector):
         x["risk"] = max(x.get("contact_risk", 0.0), x.get("payee_risk", 0.0))
         if x.get("payee_risk", 0.0) >= x.get("contact_risk", 0.0):
             x["contact_age_s"] = 0.0
+            x["amount_vs_max_prior"] = 2.0
+        elif x.get("amount_vs_max_prior", 0.0) <= 0.0:  # no earlier payment: half
+            x["amount_vs_max_prior"] = 1.5
         score, reasons = gated_score(self.gate, self.pattern, x)
         if score <= 0.0:
             return None

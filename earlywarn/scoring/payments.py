@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
 #: Detected typologies of accounts that victims pay.
 PAYEE_TYPOLOGIES = frozenset(("mule", "pig_butchering"))
+#: Flagged only as a layer (paid by a mule): victims pay collectors, not layers, and a
+#: mule also pays shops and billers, whose every customer would otherwise look a victim.
+NOT_COLLECTORS = frozenset(("mule-layer",))
 _MULE = frozenset(("mule",))
 #: A flagged mule's transfer to a new payee within this long of money arriving is layering.
 LAYER_HOLD_S = 2 * 3600.0
@@ -45,7 +48,9 @@ def process_debit(
         intel = intel_hit(core, entity, ev.event_time)
         if intel and entity == ev.payer_account:
             extra.append(intel)
-    payee_risk = watch_risk(core, watch_id(ev.payee_account), ev.event_time, PAYEE_TYPOLOGIES)
+    payee_risk = watch_risk(
+        core, watch_id(ev.payee_account), ev.event_time, PAYEE_TYPOLOGIES, NOT_COLLECTORS
+    )
     mule = core.by_name.get("mule")
     # Only a push transfer passes money on: a merchant paid by card or a cash-out agent
     # serves everyone, and being paid by a mule doesn't make it one. So does only money
@@ -60,7 +65,9 @@ def process_debit(
     vip = core.by_name.get("victim-in-progress")
     if vip is not None and payee_risk > 0 and push:
         hit = core.found(
-            vip, vip.score_one({"payee_risk": payee_risk, "new_payee": features["new_payee"]})
+            vip,
+            vip.score_one({"payee_risk": payee_risk, "new_payee": features["new_payee"]}),
+            ev.payer_account,
         )
         if hit is not None:
             extra.append(hit)

@@ -36,7 +36,7 @@ def after(core: Core, found: list[Detection], event: Any, channel: str) -> None:
             forward(
                 "watch",
                 f"w:{watch_id(d.entity_id)}",
-                {"s": d.score, "y": d.typology, "x": d.event_time + d.ttl_s},
+                {"s": d.score, "y": d.typology, "x": d.event_time + d.ttl_s, "d": d.detector},
             )
         )
         places = []
@@ -86,20 +86,26 @@ def intel_hit(core: Core, entity: str, t: float) -> Hit | None:
 
 
 def watch_risk(
-    core: Core, digest: int, t: float, typologies: frozenset[str] | None = None
+    core: Core,
+    digest: int,
+    t: float,
+    typologies: frozenset[str] | None = None,
+    exclude: frozenset[str] = frozenset(),
 ) -> float:
     """Current risk of an entity by its :func:`~earlywarn.features.ids.watch_id`: local
     detections and shared intel.
 
-    Local detections count only for ``typologies`` (all when ``None``); shared
-    intel always counts.
+    Local detections count only for ``typologies`` (all when ``None``) and not when
+    raised by a detector in ``exclude``; shared intel always counts.
     """
     best = 0.0
     for prefix in ("w", "i"):
         hit = core.lookup(f"{prefix}:{digest}")
         if not hit or float(hit.get("x", 0.0)) < t:
             continue
-        if prefix == "w" and typologies is not None and hit.get("y") not in typologies:
+        if prefix == "w" and (
+            (typologies is not None and hit.get("y") not in typologies) or hit.get("d") in exclude
+        ):
             continue
         best = max(best, float(hit.get("s", 0.0)))
     return best
