@@ -7,7 +7,7 @@ when its typology is one the row accepts (:data:`ACCEPTED`). See ``loadtest/READ
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +69,9 @@ class AlertRecord:
     typology: str
     score: float
     event_ms: int
+    #: The feature of the alert's first reason: a detector's gate feature or a model's
+    #: name (``sup-payments``, ``hst-cdr``): which detector raised it.
+    reason: str = ""
 
 
 def load_alerts(path: Path) -> list[AlertRecord]:
@@ -85,6 +88,7 @@ def load_alerts(path: Path) -> list[AlertRecord]:
                         a["typology"],
                         float(a.get("score", 0.0)),
                         parse_ms(a["event_time"]),
+                        str(a["reasons"][0]["feature"]) if a.get("reasons") else "",
                     )
                 )
     return out
@@ -131,6 +135,9 @@ class Evaluation:
     scores_scam: list[float]
     scores_normal: list[float]
     place_alerts: int = 0
+    #: ``(typology, first reason, "decoy" or "false")`` to alerts on entities that are
+    #: no scam entity (decoys, or anyone else not in ground truth).
+    false_by_reason: Counter[tuple[str, str, str]] = field(default_factory=Counter)
 
 
 class _Index:
@@ -196,12 +203,15 @@ def evaluate(truth: GroundTruth, alerts: list[AlertRecord]) -> Evaluation:
     best: dict[Key, float] = {}
     rows = {r: RowMetrics(r) for r in (*ACCEPTED, ALL)}
     places = 0
+    wrong: Counter[tuple[str, str, str]] = Counter()
     for a in alerts:
         if a.typology in PLACE_TYPOLOGIES:
             places += 1
             continue
         key = idx.key(a)
         best[key] = max(best.get(key, 0.0), a.score)
+        if key not in idx.rows and key not in idx.neutral:
+            wrong[a.typology, a.reason, "decoy" if key in idx.decoys else "false"] += 1
         for r in [r for r, acc in ACCEPTED.items() if a.typology in acc] + [ALL]:
             rows[r].alerts += 1
             rows[r].decoy_alerts += key in idx.decoys
@@ -233,4 +243,4 @@ def evaluate(truth: GroundTruth, alerts: list[AlertRecord]) -> Evaluation:
         _finish(m, total_events, total_entities)
     scam = [s for k, s in best.items() if k in positives_all]
     normal = [s for k, s in best.items() if k not in positives_all and k not in idx.neutral]
-    return Evaluation(rows, total_events, total_entities, delays, scam, normal, places)
+    return Evaluation(rows, total_events, total_entities, delays, scam, normal, places, wrong)

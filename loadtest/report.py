@@ -36,6 +36,18 @@ def summary_table(ev: Evaluation) -> str:
     return "\n".join(lines)
 
 
+def false_alert_table(ev: Evaluation) -> str:
+    """False alerts (decoys, and entities not in ground truth) by typology and by the
+    alert's first reason, which names the detector's gate feature or the model."""
+    rows: dict[tuple[str, str], list[int]] = {}
+    for (typ, reason, kind), n in ev.false_by_reason.items():
+        rows.setdefault((typ, reason), [0, 0])[kind == "decoy"] += n
+    lines = ["| typology | first reason | false alerts | of which on decoys |", "|---|---|---|---|"]
+    for (typ, reason), (other, decoy) in sorted(rows.items(), key=lambda kv: -sum(kv[1])):
+        lines.append(f"| {typ} | {reason or '-'} | {other + decoy} | {decoy} |")
+    return "\n".join(lines)
+
+
 def plot_recall(ev: Evaluation, path: Path, horizon_h: float = 72.0) -> None:
     """Recall against hours since campaign start, one line per typology."""
     fig, ax = plt.subplots(figsize=(8, 5))
@@ -91,6 +103,10 @@ def write_report(ev: Evaluation, out_dir: Path, title: str = "earlywarn evaluati
             f"Hot-spot alerts (about cells and country pairs, not scored): {ev.place_alerts:,}.",
             "TTD: simulated time from campaign start to the first matching alert on one of the",
             "campaign's entities, over detected campaigns. Definitions: `loadtest/README.md`.",
+            "",
+            "False alerts by the detector that raised them (its first reason):",
+            "",
+            false_alert_table(ev),
             "",
             "![recall vs time since campaign start](recall_vs_time.png)",
             "",

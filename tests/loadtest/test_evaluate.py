@@ -11,7 +11,7 @@ from loadtest_helpers import Written
 from loadtest.cli import main
 from loadtest.clock import MS_HOUR, iso_ms, parse_ms
 from loadtest.evaluate import ACCEPTED, AlertRecord, evaluate, row_of
-from loadtest.report import summary_table, write_report
+from loadtest.report import false_alert_table, summary_table, write_report
 from loadtest.truth import Campaign, Decoy, GroundTruth, TruthEntity
 
 T0 = parse_ms("2026-11-23T00:00:00Z")
@@ -115,6 +115,26 @@ def test_false_alerts_per_million_and_volume() -> None:
     assert ev.rows["all"].alerts_per_1k_entities == pytest.approx(7.0)
 
 
+def test_false_alerts_are_listed_by_the_detector_that_raised_them() -> None:
+    alerts = [
+        *ALERTS,
+        AlertRecord("account", "X", "mule", 0.8, T0, "sup-payments"),
+        AlertRecord("account", "Y", "mule", 0.8, T0, "sup-payments"),
+        AlertRecord("msisdn", "CC1", "anomaly", 0.95, T0, "hst-cdr"),
+        AlertRecord("account", "MU1", "mule", 0.8, T0, "sup-payments"),  # right: not listed
+    ]
+    ev = evaluate(_truth(), alerts)
+    assert ev.false_by_reason == {
+        ("wangiri", "", "decoy"): 1,
+        ("mule", "", "false"): 1,
+        ("mule", "sup-payments", "false"): 2,
+        ("anomaly", "hst-cdr", "decoy"): 1,
+    }
+    table = false_alert_table(ev)
+    assert "| mule | sup-payments | 2 | 0 |" in table
+    assert "| anomaly | hst-cdr | 1 | 1 |" in table
+
+
 def test_score_distributions() -> None:
     ev = evaluate(_truth(), ALERTS)
     assert sorted(ev.scores_scam) == [0.9, 0.9, 0.9]
@@ -137,6 +157,7 @@ def test_report_and_cli(tmp_path: Path) -> None:
                         "typology": a.typology,
                         "severity": "high",
                         "score": a.score,
+                        "reasons": [{"feature": "distinct_callees_10m", "value": 9.0}],
                     }
                 )
                 + b"\n"
@@ -157,6 +178,7 @@ def test_report_and_cli(tmp_path: Path) -> None:
     )
     report = (tmp_path / "rep" / "report.md").read_text()
     assert "| wangiri | 2 | 0.500 | 0.500 | 0.500 | 1/1 | 0.50 |" in report
+    assert "| wangiri | distinct_callees_10m | 1 | 1 |" in report  # the decoy's alert
     for png in ("recall_vs_time.png", "scores.png"):
         assert (tmp_path / "rep" / png).read_bytes()[:4] == b"\x89PNG"
     ev = evaluate(_truth(), ALERTS)
