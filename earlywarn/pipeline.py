@@ -17,7 +17,7 @@ from typing import Any, Protocol, TypeVar
 import orjson
 
 from earlywarn.alerts.build import build_alert
-from earlywarn.alerts.lifecycle import BoundedStore
+from earlywarn.alerts.lifecycle import BoundedStore, repeats
 from earlywarn.alerts.route import Routed, Router
 from earlywarn.contract.alert import Alert, dead_letter
 from earlywarn.contract.decode import decode
@@ -36,6 +36,7 @@ from earlywarn.features.ids import watch_id
 from earlywarn.features.linked import DomainState, HotspotState, ImeiState
 from earlywarn.features.state import EntityState
 from earlywarn.features.victims import SubscriberState
+from earlywarn.merge import merge_watch
 from earlywarn.metrics import Metrics
 from earlywarn.scoring import Engine, Forward
 from earlywarn.settings import Topics
@@ -136,10 +137,27 @@ class Outcome:
     forwards: list[Forward] = field(default_factory=list)
     #: Pseudonymised indicators (key, contract intel record) for the intel topic.
     intel: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    #: State writes held back until the outputs above are sent (``defer_writes``).
-    writes: list[tuple[StateStore, str, EntityState]] = field(default_factory=list)
+    #: State and alert-ledger writes held back until the outputs above are sent
+    #: (``defer_writes``): a state to serialise, or bytes.
+    writes: list[tuple[StateStore, str, EntityState | bytes]] = field(default_factory=list)
     #: True when the message was skipped as already applied (see :class:`Redelivered`).
     redelivered: bool = False
+
+
+class _Held:
+    """A store whose writes are held back in ``writes`` (and read back from there)."""
+
+    def __init__(self, store: StateStore, writes: list[tuple[StateStore, str, Any]]) -> None:
+        self.store, self.writes = store, writes
+
+    def get(self, key: str, /) -> Any:
+        for store, k, value in reversed(self.writes):
+            if store is self.store and k == key:
+                return value
+        return self.store.get(key)
+
+    def __setitem__(self, key: str, value: bytes, /) -> None:
+        self.writes.append((self.store, key, value))
 
 
 class Pipeline:
@@ -311,18 +329,21 @@ class Pipeline:
         outcome.forwards.extend(self.engine.take_forwards())
         return outcome
 
-    def _watch(self, key: str, payload: dict[str, Any]) -> None:
-        """Keep the strongest unexpired entry per key."""
-        old = self._lookup(key)
-        if old is not None and old.get("s", 0.0) >= payload["s"] and old["x"] >= payload["x"]:
-            return
-        entry = {k: v for k, v in payload.items() if k != "_k"}
-        self.stores.watchlist[key] = compact(orjson.dumps(entry))
+    def _watch(self, key: str, entry: dict[str, Any]) -> None:
+        """Merge ``entry`` into the watchlist (:func:`earlywarn.merge.merge_watch`)."""
+        old = self.stores.watchlist.get(key)
+        raw = orjson.dumps({k: v for k, v in entry.items() if k != "_k"})
+        stored = merge_watch(old, raw)
+        if stored is not old:
+            self.stores.watchlist[key] = compact(stored)
 
     def apply(self, outcome: Outcome) -> None:
         """Write the state changes :meth:`handle` held back (``defer_writes``)."""
         for store, key, state in outcome.writes:
-            self.cache.save(store, key, state)
+            if isinstance(state, bytes):
+                store[key] = state
+            else:
+                self.cache.save(store, key, state)
         outcome.writes.clear()
 
     def _load(
@@ -390,13 +411,18 @@ class Pipeline:
                 "x": event.expires_time,
                 "c": event.source_country,
             }
-            stores.watchlist[key] = compact(orjson.dumps(entry))
+            self._watch(key, entry)
         return []
 
     def _emit(self, detections: list[Detection], outcome: Outcome, now: float) -> None:
+        ledger: StateStore = self.stores.alerts
+        if self.defer_writes:
+            ledger = _Held(ledger, outcome.writes)
         for detection in detections:
             alert = build_alert(detection, created_time=now)
-            alert = self.router.track(alert, self.stores.alerts)
+            if repeats(alert, ledger):  # raised already, at this severity: nothing new
+                continue
+            alert = self.router.track(alert, ledger)
             outcome.alerts.append(alert)
             routed, unrouted = self.router.route(alert)
             outcome.routed.extend(routed)

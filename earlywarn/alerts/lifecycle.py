@@ -30,6 +30,7 @@ from typing import Any, Protocol
 import orjson
 
 from earlywarn.contract.alert import Alert
+from earlywarn.merge import merge_ledger
 
 
 class LedgerStore(Protocol):
@@ -69,6 +70,24 @@ class BoundedStore:
 def ledger_key(alert: Alert) -> str:
     """Record key of an alert: typology, entity type and entity."""
     return f"{alert.typology}|{alert.entity_type}|{alert.entity_id}"
+
+
+def repeats(alert: Alert, store: LedgerStore) -> bool:
+    """Whether ``store`` already holds ``alert`` at its severity: raising it again says
+    nothing new (two linked states can reach the same finding).
+
+    >>> from earlywarn.contract.alert import Alert
+    >>> a = Alert("id1", 0.0, 0.0, "msisdn", "+2348012345678", "wangiri", "medium", 0.7,
+    ...           (), "monitor", (), ("NG",), {}, 86400.0)
+    >>> s = BoundedStore()
+    >>> repeats(a, s), repeats(track(a, s), s), repeats(a.evolve(severity="high"), s)
+    (False, True, False)
+    """
+    raw = store.get(ledger_key(alert))
+    if raw is None:
+        return False
+    prev = orjson.loads(raw)
+    return bool(prev["a"] == alert.alert_id and prev["s"] == alert.severity)
 
 
 def track(alert: Alert, store: LedgerStore) -> Alert:
@@ -112,5 +131,7 @@ def track(alert: Alert, store: LedgerStore) -> Alert:
         record["p"] = out.previous_severity
     if out.supersedes is not None:
         record["u"] = out.supersedes
-    store[key] = memoryview(orjson.dumps(record)).tobytes()  # its own size (statecache.compact)
+    stored = merge_ledger(raw, orjson.dumps(record))  # order-independent: earlywarn.merge
+    if stored is not raw:
+        store[key] = memoryview(stored).tobytes()  # its own size (statecache.compact)
     return out

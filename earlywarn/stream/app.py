@@ -19,10 +19,12 @@ from earlywarn.alerts import Pseudonymiser, load_keys
 from earlywarn.alerts.route import make_router
 from earlywarn.digest import digests
 from earlywarn.learning.artifact import load_engine
+from earlywarn.merge import MERGES
 from earlywarn.metrics import Metrics
 from earlywarn.pipeline import INTERNAL_TOPICS, MARK_STRIDE, Mark, Outcome, Pipeline, Stores
 from earlywarn.scoring import Engine
 from earlywarn.settings import Settings
+from earlywarn.stream.tables import make_table
 from earlywarn.stream.web import register_pages
 
 log = logging.getLogger(__name__)
@@ -121,14 +123,18 @@ class Worker:
         self.deadletter = topic(topics.deadletter)
         self.out_topics: dict[str, Any] = {}
         table_args: dict[str, Any] = {"default": None, "key_type": str, "value_type": bytes}
-        self.tables = {
-            name: self.app.Table(name, partitions=n, help=f"state: {name}", **table_args)
-            for name in TABLES
-        }
-        for name in GLOBAL_TABLES:
-            self.tables[name] = self.app.GlobalTable(
-                name, partitions=n, help=f"global state: {name}", **table_args
+        self.tables: dict[str, Any] = {
+            name: make_table(
+                self.app,
+                name,
+                partitions=n,
+                merge=MERGES.get(name),
+                is_global=name in GLOBAL_TABLES,
+                help=f"state: {name}",
+                **table_args,
             )
+            for name in (*TABLES, *GLOBAL_TABLES)
+        }
         self.checkpoint_dir = settings.data_dir / "checkpoint"
         if engine is None:
             engine = load_engine(settings.models_dir, self.checkpoint_dir, on_drift=self._drift)

@@ -68,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--fuzz", type=int, default=5_000, help="fuzz inputs per topic (0: skip)")
     p.add_argument("--flood", type=int, default=100_000, help="events of the caller flood")
     p.add_argument("--workdir", type=Path, default=None)
+    p.add_argument("--keep", action="store_true", help="keep each scenario's logs and data")
     p.add_argument("--out", type=Path, default=REPO / "loadtest" / "results")
     args = p.parse_args(argv)
 
@@ -98,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         report["scenarios"][name] = result.figures.as_dict()
         print(table([result.figures]).splitlines()[-1], flush=True)
         print("   notes: " + orjson.dumps(result.figures.notes).decode()[:800], flush=True)
-        scenarios.remove(workdir / name)
+        if not args.keep:
+            scenarios.remove(workdir / name)
     if args.fuzz:
         fz = fuzz_decode(args.fuzz, seed=args.seed)
         report["fuzz"] = fz.__dict__
