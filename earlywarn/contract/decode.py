@@ -46,9 +46,8 @@ from earlywarn.contract.fields import (
     MAX_MESSAGE_BYTES,
     MAX_STR_LEN,
     Fields,
-    country_of,
-    is_e164,
     parse_json,
+    phone_info,
 )
 from earlywarn.contract.reasons import ContractError, Reason
 
@@ -125,7 +124,10 @@ _INTEL_FIELDS = frozenset(
 
 def call_from_dict(obj: dict[str, Any]) -> CallEvent:
     f = Fields(obj)
-    caller, callee = f.phone("caller"), f.phone("callee")
+    (caller, caller_country), (callee, callee_country) = (
+        f.phone_country("caller"),
+        f.phone_country("callee"),
+    )
     return CallEvent(
         event_id=f.string("event_id", max_len=MAX_ID_LEN),
         event_time=f.time("event_time"),
@@ -134,8 +136,8 @@ def call_from_dict(obj: dict[str, Any]) -> CallEvent:
         callee=callee,
         answered=f.boolean("answered"),
         duration_s=f.number("duration_s", max_value=MAX_DURATION_S),
-        caller_country=country_of(caller),
-        callee_country=country_of(callee),
+        caller_country=caller_country,
+        callee_country=callee_country,
         caller_imei=f.string("caller_imei", required=False, max_len=MAX_ID_LEN),
         cell_id=f.string("cell_id", required=False, max_len=MAX_ID_LEN),
         caller_roaming=f.boolean("caller_roaming", required=False),
@@ -147,12 +149,15 @@ def sms_from_dict(obj: dict[str, Any]) -> SmsEvent:
     f = Fields(obj)
     sender = f.string("sender", max_len=16)
     alphanumeric = not sender.startswith("+")
+    sender_country = None
     if alphanumeric:
         if _ALNUM_SENDER.fullmatch(sender) is None:
             raise ContractError(Reason.BAD_PHONE, "sender", "neither E.164 nor an 11-char id")
-    elif not is_e164(sender):
-        raise ContractError(Reason.BAD_PHONE, "sender", "not an E.164 number")
-    recipient = f.phone("recipient")
+    else:
+        possible, sender_country = phone_info(sender)
+        if not possible:
+            raise ContractError(Reason.BAD_PHONE, "sender", "not an E.164 number")
+    recipient, recipient_country = f.phone_country("recipient")
     segments = obj.get("segments", 1)
     if segments is None:
         segments = 1
@@ -168,8 +173,8 @@ def sms_from_dict(obj: dict[str, Any]) -> SmsEvent:
         recipient=recipient,
         has_url=f.boolean("has_url"),
         sender_is_alphanumeric=alphanumeric,
-        sender_country=None if alphanumeric else country_of(sender),
-        recipient_country=country_of(recipient),
+        sender_country=sender_country,
+        recipient_country=recipient_country,
         url_domain=f.string("url_domain", required=False),
         template_hash=f.string("template_hash", required=False, max_len=MAX_ID_LEN),
         segments=segments,
@@ -184,12 +189,12 @@ def payment_from_dict(obj: dict[str, Any]) -> PaymentEvent:
     currency = f.string("currency", max_len=3)
     if _CURRENCY.fullmatch(currency) is None:
         raise ContractError(Reason.BAD_VALUE, "currency", "not an ISO 4217 code")
-    payer_msisdn, payee_msisdn = (
-        f.phone("payer_msisdn", required=False),
-        f.phone("payee_msisdn", required=False),
+    (payer_msisdn, payer_msisdn_country), (payee_msisdn, payee_msisdn_country) = (
+        f.phone_country("payer_msisdn", required=False),
+        f.phone_country("payee_msisdn", required=False),
     )
-    payer_country = f.country("payer_country") or (payer_msisdn and country_of(payer_msisdn))
-    payee_country = f.country("payee_country") or (payee_msisdn and country_of(payee_msisdn))
+    payer_country = f.country("payer_country") or (payer_msisdn and payer_msisdn_country)
+    payee_country = f.country("payee_country") or (payee_msisdn and payee_msisdn_country)
     return PaymentEvent(
         event_id=f.string("event_id", max_len=MAX_ID_LEN),
         event_time=f.time("event_time"),

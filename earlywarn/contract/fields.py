@@ -140,6 +140,9 @@ class Fields:
         return value
 
     def string(self, name: str, *, required: bool = True, max_len: int = MAX_STR_LEN) -> Any:
+        value = self.obj.get(name)
+        if type(value) is str and 0 < len(value) <= max_len and value.isprintable():
+            return value  # the usual case, checked as below in one go
         value = self._get(name, required)
         if value is None:
             return None
@@ -196,14 +199,20 @@ class Fields:
             raise ContractError(Reason.BAD_TIME, name, "not ISO-8601") from None
 
     def phone(self, name: str, *, required: bool = True) -> Any:
+        return self.phone_country(name, required=required)[0]
+
+    def phone_country(self, name: str, *, required: bool = True) -> tuple[Any, str | None]:
+        """The E.164 number of ``name`` (as :meth:`phone`) and its country, from one
+        :func:`phone_info` lookup; ``(None, None)`` when it is absent."""
         value = self._get(name, required)
         if value is None:
-            return None
+            return None, None
         if not isinstance(value, str):
             raise ContractError(Reason.WRONG_TYPE, name, "expected an E.164 string")
-        if not is_e164(value):
+        possible, country = phone_info(value)
+        if not possible:
             raise ContractError(Reason.BAD_PHONE, name, "not an E.164 number")
-        return value
+        return value, country
 
     def choice(self, name: str, allowed: frozenset[str], *, required: bool = True) -> Any:
         value = self.string(name, required=required)
