@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import argparse
 import gc
 import json
+import os
 import resource
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from earlywarn.alerts import Pseudonymiser, Router
 from earlywarn.pipeline import Pipeline, Stores
 from earlywarn.scoring import Engine
 from earlywarn.settings import Topics
-from loadtest.bench.traffic import Message, distinct_callers
+from loadtest.bench.traffic import Message, distinct_callers, scenario_messages
 
 
 def _pipeline() -> Pipeline:
@@ -71,6 +74,26 @@ def core_throughput(messages: list[Message]) -> dict[str, Any]:
     return out
 
 
+def core_best(messages: list[Message], runs: int) -> dict[str, Any]:
+    """:func:`core_throughput` ``runs`` times in turn; per channel, the fastest run.
+
+    On a shared machine other work only ever slows a run down, so the best of several
+    is the figure to compare; every run's rate is kept (``runs_events_per_s``).
+    """
+    results = [core_throughput(messages) for _ in range(runs)]
+    out: dict[str, Any] = {}
+    for name in results[0]:
+        rows = [r[name] for r in results]
+        best = max(rows, key=lambda row: row["events_per_cpu_s"])
+        out[name] = {
+            **best,
+            "runs": runs,
+            "runs_events_per_s": [row["events_per_s"] for row in rows],
+            "runs_events_per_cpu_s": [row["events_per_cpu_s"] for row in rows],
+        }
+    return out
+
+
 def _rss_bytes() -> int:
     with open("/proc/self/statm") as fh:
         return int(fh.read().split()[1]) * resource.getpagesize()
@@ -119,5 +142,26 @@ def _memory_here(counts: tuple[int, ...]) -> dict[str, Any]:
     return out
 
 
+def main(argv: list[str] | None = None) -> None:
+    """``python -m loadtest.bench.core N``: memory at N entities (JSON on stdout);
+    ``python -m loadtest.bench.core --throughput 20000 --runs 5``: the core figures alone,
+    best of the runs, over the same simulated traffic as ``loadtest.bench.run``."""
+    p = argparse.ArgumentParser(prog="python -m loadtest.bench.core")
+    p.add_argument("entities", type=int, nargs="?", help="memory per entity at this count")
+    p.add_argument("--throughput", type=int, metavar="EVENTS", help="core events per run")
+    p.add_argument("--runs", type=int, default=5, help="runs of the core figures (best kept)")
+    args = p.parse_args(argv)
+    if args.throughput:
+        res = {
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
+            "load_avg_start": [round(x, 2) for x in os.getloadavg()],
+        }
+        res["core"] = core_best(scenario_messages(args.throughput), args.runs)
+        res["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
+        print(json.dumps(res))
+    if args.entities:
+        print(json.dumps(_memory_here((args.entities,))))
+
+
 if __name__ == "__main__":
-    print(json.dumps(_memory_here((int(sys.argv[1]),))))
+    main()
