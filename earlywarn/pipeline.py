@@ -12,12 +12,12 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import orjson
 
 from earlywarn.alerts.build import build_alert
-from earlywarn.alerts.lifecycle import BoundedStore, repeats
+from earlywarn.alerts.lifecycle import repeats
 from earlywarn.alerts.route import Routed, Router
 from earlywarn.contract.alert import Alert, dead_letter
 from earlywarn.contract.decode import decode
@@ -41,17 +41,21 @@ from earlywarn.metrics import Metrics
 from earlywarn.scoring import Engine, Forward
 from earlywarn.settings import Topics
 from earlywarn.statecache import StateCache, compact
+from earlywarn.stores import MARK_STRIDE, Held, Mark, Redelivered, StateStore, Stores
+
+__all__ = [
+    "INTERNAL_TOPICS",
+    "MARK_STRIDE",
+    "Mark",
+    "Outcome",
+    "Pipeline",
+    "Redelivered",
+    "StateStore",
+    "Stores",
+]
 
 log = logging.getLogger(__name__)
 S = TypeVar("S", bound=EntityState)
-
-
-class StateStore(Protocol):
-    """What the pipeline needs of a table: get and set bytes by key."""
-
-    def get(self, key: str, /) -> Any: ...
-
-    def __setitem__(self, key: str, value: bytes, /) -> None: ...
 
 
 #: Internal (re-keyed) topic of each forward kind; the stream creates them with the
@@ -75,52 +79,6 @@ _LINKED: dict[str, tuple[str, Callable[[Any], EntityState]]] = {
 }
 
 
-#: Where a message sits in its source: ``(source, position)``. The stream passes the
-#: topic partition (``"cdr0"``) and ``offset * MARK_STRIDE``; a re-keyed record carries
-#: its origin's, plus the index of the record among those the origin produced.
-Mark = tuple[str, int]
-#: Positions per offset: room for the index of each record one message re-keys.
-MARK_STRIDE = 1 << 16
-
-
-class Redelivered(Exception):
-    """The message's state change is already applied (at-least-once redelivery)."""
-
-
-def _store() -> StateStore:
-    out: dict[str, bytes] = {}
-    return out
-
-
-@dataclass(slots=True)
-class Stores:
-    """Per-entity state stores.
-
-    ``callers``, ``senders``, ``debits``, ``credits`` are co-partitioned by caller /
-    sender / account (labels, keyed by ``entity_id``, read them on the same partition);
-    ``imeis``, ``domains``, ``subscribers`` (by msisdn) and ``hotspots`` (by place) are
-    keyed by their internal topics' keys. ``watchlist`` holds shared intel and the
-    entities earlywarn alerted on, looked up by any partition: in a worker it must be a
-    *global* table.
-    """
-
-    callers: StateStore
-    senders: StateStore
-    debits: StateStore
-    credits: StateStore
-    imeis: StateStore = field(default_factory=_store)
-    domains: StateStore = field(default_factory=_store)
-    subscribers: StateStore = field(default_factory=_store)
-    hotspots: StateStore = field(default_factory=_store)
-    watchlist: StateStore = field(default_factory=_store)
-    #: Last alert per (typology, entity), for the update stream (:mod:`earlywarn.alerts.lifecycle`).
-    alerts: StateStore = field(default_factory=BoundedStore)
-
-    @classmethod
-    def in_memory(cls) -> Stores:
-        return cls(callers={}, senders={}, debits={}, credits={})
-
-
 @dataclass(slots=True)
 class Outcome:
     """What one message produced."""
@@ -142,22 +100,6 @@ class Outcome:
     writes: list[tuple[StateStore, str, EntityState | bytes]] = field(default_factory=list)
     #: True when the message was skipped as already applied (see :class:`Redelivered`).
     redelivered: bool = False
-
-
-class _Held:
-    """A store whose writes are held back in ``writes`` (and read back from there)."""
-
-    def __init__(self, store: StateStore, writes: list[tuple[StateStore, str, Any]]) -> None:
-        self.store, self.writes = store, writes
-
-    def get(self, key: str, /) -> Any:
-        for store, k, value in reversed(self.writes):
-            if store is self.store and k == key:
-                return value
-        return self.store.get(key)
-
-    def __setitem__(self, key: str, value: bytes, /) -> None:
-        self.writes.append((self.store, key, value))
 
 
 class Pipeline:
@@ -417,7 +359,7 @@ class Pipeline:
     def _emit(self, detections: list[Detection], outcome: Outcome, now: float) -> None:
         ledger: StateStore = self.stores.alerts
         if self.defer_writes:
-            ledger = _Held(ledger, outcome.writes)
+            ledger = Held(ledger, outcome.writes)
         for detection in detections:
             alert = build_alert(detection, created_time=now)
             if repeats(alert, ledger):  # raised already, at this severity: nothing new
