@@ -265,6 +265,11 @@ def test_a_flagged_mule_passing_fresh_money_on_flags_the_next_layer_only() -> No
 
     assert ("mule", "TH-KBANK:L1") in _alerts(out(2, "TH-KBANK:L1", 10))
     assert ("mule", "TH-KBANK:SHOP") not in _alerts(out(3, "TH-KBANK:SHOP", 20, rail="card"))
+    # a bill paid from it is not a layer either: a tenth of the money that came in
+    bill = {**_pay(7, "TH-KBANK:MULE", "+66822222201", 22), "payee_account": "TH-KBANK:BILLS"}
+    assert ("mule", "TH-KBANK:BILLS") not in _alerts(
+        _run(pipe, "payments.events", {**bill, "amount": 50})
+    )
     late = {**_pay(4, "TH-KBANK:MULE", "+66822222201", 0), "payee_account": "TH-KBANK:L2"}
     late["event_time"] = "2026-11-23T09:00:00Z"  # three hours after the money arrived
     assert ("mule", "TH-KBANK:L2") not in _alerts(_run(pipe, "payments.events", late))

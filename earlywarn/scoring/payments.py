@@ -14,6 +14,7 @@ from earlywarn.detectors import Detection, Detector, Finding
 from earlywarn.features import CreditState, DebitState, EntityState, account_features, key_id
 from earlywarn.features.ids import watch_id
 from earlywarn.features.victims import PUSH_RAILS
+from earlywarn.features.window import VALUE
 from earlywarn.scoring.core import countries as _countries
 from earlywarn.scoring.forward import forward
 from earlywarn.scoring.watch import intel_hit, watch_risk
@@ -27,8 +28,11 @@ PAYEE_TYPOLOGIES = frozenset(("mule", "pig_butchering"))
 #: mule also pays shops and billers, whose every customer would otherwise look a victim.
 NOT_COLLECTORS = frozenset(("mule-layer",))
 _MULE = frozenset(("mule",))
-#: A flagged mule's transfer to a new payee within this long of money arriving is layering.
+#: A flagged mule's transfer to a new payee within this long of money arriving is layering
 LAYER_HOLD_S = 2 * 3600.0
+#: when it passes on at least this share of the largest payment that arrived then (a
+#: mule's own shopping and bills are small next to the money it moves).
+LAYER_SHARE = 0.5
 
 
 def process_debit(
@@ -54,10 +58,12 @@ def process_debit(
     mule = core.by_name.get("mule")
     # Only a push transfer passes money on: a merchant paid by card or a cash-out agent
     # serves everyone, and being paid by a mule doesn't make it one. So does only money
-    # that just arrived: a recruited mule's own bills and friends are not layers.
+    # that just arrived, most of it: a recruited mule's own bills, shops and friends are
+    # not layers.
     push = ev.rail in PUSH_RAILS
-    last_in = credit.last_credit_time if credit is not None else None
-    passing = last_in is not None and 0.0 <= ev.event_time - last_in <= LAYER_HOLD_S
+    fresh = credit.window.select(LAYER_HOLD_S, ev.event_time) if credit is not None else ()
+    largest = max((e[VALUE] for e in fresh), default=0.0)
+    passing = largest > 0.0 and ev.amount >= LAYER_SHARE * largest
     if mule is not None and features["new_payee"] and push and passing:
         payer_risk = watch_risk(core, watch_id(ev.payer_account), ev.event_time, _MULE)
         if payer_risk >= 0.85:
