@@ -304,12 +304,22 @@ class ChaosRun:
 
         return wait_for(reached, timeout_s, what)
 
-    def wait_all_committed(self, timeout_s: float) -> float:
-        """Wait until every produced input record is committed (scored at least once)."""
+    def wait_all_committed(self, timeout_s: float, stall_s: float = 120.0) -> float:
+        """Wait until every produced input record is committed (scored at least once).
+
+        Gives up when the workers' scored count has not grown for ``stall_s``, or after
+        five times ``timeout_s`` at most: a slow run (a durable broker writes each batch
+        to S3) that keeps making progress is waited for; a stuck one is not.
+        """
         self.wait_produced()
+        last = [-1, time.monotonic()]
 
         def done() -> bool:
-            self.scored_total()
+            total, now = self.scored_total(), time.monotonic()
+            if total > last[0]:
+                last[:] = [total, now]
+            elif now - last[1] > stall_s:
+                raise TimeoutError(f"no input scored for {stall_s:.0f} s, at {total}")
             try:
                 got = self.committed()
             except Exception:
@@ -317,7 +327,7 @@ class ChaosRun:
                 return False
             return all(got.get(tp, 0) >= n for tp, n in self.produced.items())
 
-        return wait_for(done, timeout_s, "every input offset committed")
+        return wait_for(done, 5 * timeout_s, "every input offset committed")
 
     # -- output ------------------------------------------------------------------------
     def read_outputs(
