@@ -299,17 +299,25 @@ def _scaled_row(
     if scaler.window_size is not None:  # rolling ranges change on every learn
         return None
     lo, hi = scaler.min, scaler.max
-    for k, v in inputs.items():
-        low, high = lo.get(k), hi.get(k)
-        if low is None or high is None or not low.min <= v <= high.max:
-            return None
     row: list[float | None] = []
+    present = 0
     for name in features:
         value = inputs.get(name)
         if value is None:
             row.append(None)
             continue
-        a = lo[name].min
-        d = hi[name].max - a
+        low, high = lo.get(name), hi.get(name)
+        if low is None or high is None:
+            return None
+        a, b = low.min, high.max
+        if not a <= value <= b:
+            return None
+        present += 1
+        d = b - a
         row.append((value - a) / d if d else 0.0)
+    if present < len(inputs):  # inputs the trees don't test must stay in range too
+        for k, v in inputs.items():
+            low, high = lo.get(k), hi.get(k)
+            if low is None or high is None or not low.min <= v <= high.max:
+                return None
     return row
