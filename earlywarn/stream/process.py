@@ -107,14 +107,7 @@ class WorkerProcess:
 
     def metric(self, name: str, **labels: str) -> float:
         """Sum of the samples of ``name`` whose labels include ``labels``."""
-        total = 0.0
-        for family in text_string_to_metric_families(self.metrics_text()):
-            for sample in family.samples:
-                if sample.name == name and all(
-                    sample.labels.get(k) == v for k, v in labels.items()
-                ):
-                    total += sample.value
-        return total
+        return metric_in(self.metrics_text(), name, **labels)
 
     def tables(self) -> dict[str, Any]:
         return dict(orjson.loads(self._get("/tables")))
@@ -148,6 +141,20 @@ class WorkerProcess:
         if self.proc is not None and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(10)
+
+
+def metric_in(text: str, name: str, **labels: str) -> float:
+    """Sum of the samples of ``name`` in Prometheus ``text`` whose labels include ``labels``.
+
+    >>> metric_in('earlywarn_events_total{topic="telco.cdr"} 3.0\\n', "earlywarn_events_total")
+    3.0
+    """
+    total = 0.0
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                total += sample.value
+    return total
 
 
 def wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> float:

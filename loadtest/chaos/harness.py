@@ -29,7 +29,7 @@ from earlywarn.alerts import write_dev_keys
 from earlywarn.broker import EmbeddedBroker
 from earlywarn.settings import Topics
 from earlywarn.stream.client import KEY_FIELDS, producer
-from earlywarn.stream.process import WorkerProcess, wait_for
+from earlywarn.stream.process import WorkerProcess, metric_in, wait_for
 from loadtest.chaos.reference import Reference, final
 from loadtest.chaos.s3 import MotoS3
 
@@ -131,6 +131,8 @@ class ChaosRun:
         self.workers: dict[str, WorkerProcess] = {}
         #: Highest events_total seen per worker incarnation (lower bound across kill -9).
         self.scored: Counter[str] = Counter()
+        #: Redelivered messages each incarnation skipped as already applied.
+        self.skipped: Counter[str] = Counter()
         self._incarnation: dict[str, int] = {}
         self.produced: dict[tuple[str, int], int] = {}
         self._producer: threading.Thread | None = None
@@ -206,11 +208,14 @@ class ChaosRun:
         """Scrape worker ``name``'s input counter; remember the highest value seen."""
         worker = self.workers[name]
         try:
-            value = sum(worker.metric("earlywarn_events_total", topic=t) for t in INPUTS)
+            text = worker.metrics_text()
         except OSError:
             return float(self.scored[self._key(name)])
+        value = sum(metric_in(text, "earlywarn_events_total", topic=t) for t in INPUTS)
+        skipped = metric_in(text, "earlywarn_redelivered_total")
         key = self._key(name)
         self.scored[key] = max(self.scored[key], int(value))
+        self.skipped[key] = max(self.skipped[key], int(skipped))
         return value
 
     def wait_scoring(self, name: str, timeout_s: float, what: str, *, above: float = 0.0) -> float:
@@ -429,6 +434,7 @@ def figures(
     missing = sorted(set(expected) - set(got))
     unexpected = sorted(set(got) - reference.allowed)
     extra = dict(notes or {})
+    extra["redelivered_skipped"] = sum(run.skipped.values())
     if missing:
         extra["missing_by_typology"] = dict(Counter(expected[m][0] for m in missing))
         entity = {a["alert_id"]: (a["typology"], a["entity_id"]) for a in reference.alerts}
