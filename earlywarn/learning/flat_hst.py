@@ -69,7 +69,6 @@ class FlatTrees:
         "nodes",
         "r_mass",
         "size_limit",
-        "splits",
         "trees",
         "window_size",
     )
@@ -89,11 +88,6 @@ class FlatTrees:
         names = sorted({n.feature for nodes in self.nodes for n in nodes[: self.n_internal]})
         self.features: tuple[str, ...] = tuple(names)
         self.index = {name: i for i, name in enumerate(names)}
-        #: Per tree, per internal node: (feature index, threshold).
-        self.splits = [
-            [(self.index[n.feature], n.threshold) for n in nodes[: self.n_internal]]
-            for nodes in self.nodes
-        ]
         self.r_mass = [[n.r_mass for n in nodes] for nodes in self.nodes]
         self.base = [[n.l_mass for n in nodes] for nodes in self.nodes]
         self.hits = [[0] * (self.n_internal + 1) for _ in self.nodes]
@@ -102,16 +96,21 @@ class FlatTrees:
         #: (leaves are leaf numbers), its leaf score table and its leaf hits (both
         #: changed in place only, so these references stay valid).
         self.trees = [
-            (self._nested(splits, 0, 0), table, hits)
-            for splits, table, hits in zip(self.splits, self.leaf_scores, self.hits, strict=True)
+            (self._nested(nodes, 0, 0), table, hits)
+            for nodes, table, hits in zip(self.nodes, self.leaf_scores, self.hits, strict=True)
         ]
 
-    def _nested(self, splits: list[tuple[int, float]], i: int, depth: int) -> Any:
+    def _nested(self, nodes: list[Any], i: int, depth: int) -> Any:
         if depth == self.height:
             return i - self.n_internal
-        f, threshold = splits[i]
-        left = self._nested(splits, 2 * i + 1, depth + 1)
-        return (f, threshold, left, self._nested(splits, 2 * i + 2, depth + 1))
+        node = nodes[i]
+        left = self._nested(nodes, 2 * i + 1, depth + 1)
+        return (
+            self.index[node.feature],
+            node.threshold,
+            left,
+            self._nested(nodes, 2 * i + 2, depth + 1),
+        )
 
     def score_learn(self, row: Sequence[float | None]) -> float:
         """:meth:`score` then :meth:`learn` of ``row``, in one walk per tree."""
@@ -143,8 +142,8 @@ class FlatTrees:
         out = []
         height = self.height
         if None in row:
-            for t, splits in enumerate(self.splits):
-                out.append(self._walk_missing(t, splits, row))
+            for t, (root, _, _) in enumerate(self.trees):
+                out.append(self._walk_missing(t, root, row))
             return out
         for node, _, _ in self.trees:
             for _ in range(height):
@@ -213,24 +212,21 @@ class FlatTrees:
                 stopped[i] = r_mass[i] < limit
         return acc[self.n_internal :]
 
-    def _walk_missing(
-        self, t: int, splits: list[tuple[int, float]], row: Sequence[float | None]
-    ) -> int:
+    def _walk_missing(self, t: int, root: Any, row: Sequence[float | None]) -> int:
         """As :meth:`leaves` for one tree, going where River goes for a missing feature:
         to the child with more ``l_mass`` (the left one on a tie)."""
-        i = 0
+        node, i = root, 0
         for depth in range(self.height):
-            f, threshold = splits[i]
+            f, threshold, left, right = node
             value = row[f]
             if value is None:
-                left, right = (
-                    self._subtree_mass(t, 2 * i + 1, depth + 1),
-                    self._subtree_mass(t, 2 * i + 2, depth + 1),
+                go_right = self._subtree_mass(t, 2 * i + 1, depth + 1) < self._subtree_mass(
+                    t, 2 * i + 2, depth + 1
                 )
-                i = 2 * i + (2 if left < right else 1)
             else:
-                i = 2 * i + (1 if value < threshold else 2)
-        return i - self.n_internal
+                go_right = not value < threshold
+            node, i = (right, 2 * i + 2) if go_right else (left, 2 * i + 1)
+        return int(node)
 
     def _subtree_mass(self, t: int, i: int, depth: int) -> int:
         """Current ``l_mass`` of node ``i`` (at ``depth``) of tree ``t``."""
