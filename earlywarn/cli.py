@@ -75,6 +75,7 @@ def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
         if not isinstance(getattr(args, "models", None), str)
         else None,
         app_id=getattr(args, "app_id", None),
+        fetch_wait_ms=getattr(args, "fetch_wait_ms", None),
         **extra,
     )
 
@@ -222,6 +223,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--partitions", type=int, default=None)
     p.add_argument("--data-dir", type=Path, default=None)
     p.add_argument("--web-port", type=int, default=None)
+    p.add_argument(
+        "--fetch-wait-ms",
+        type=int,
+        default=None,
+        help="longest a fetch waits (default: 10 on the embedded broker; use 250 or more "
+        "when it keeps data in s3://)",
+    )
     p.add_argument("--keys", type=Path, default=None, help="pseudonymisation keys file")
     p.add_argument("--models", type=Path, default=None, help="model artifacts (default models/)")
     p.add_argument("--app-id", default=None)

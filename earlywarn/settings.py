@@ -74,6 +74,13 @@ class Settings:
         workarounds (short group session timeout, exact changelog recovery). ``None``
         (default) asks the broker: Tansu reports a ``tansu`` cluster id. Real Kafka never
         gets the workarounds.
+    fetch_wait_ms
+        Longest a worker's fetch waits for data. ``None``: 10 ms on the embedded broker,
+        which otherwise holds fetches far longer than Kafka (see
+        :mod:`earlywarn.stream.tuning`), and the client default elsewhere. A durable
+        embedded broker (``s3://`` storage) needs 250 or more: it answers nothing to a
+        fetch whose wait ends before its storage read does. Env
+        ``EARLYWARN_FETCH_WAIT_MS``.
     app_id
         Consumer group and Faust application id.
     partitions
@@ -112,6 +119,7 @@ class Settings:
 
     broker: str = DEFAULT_BROKER
     embedded: bool | None = None
+    fetch_wait_ms: int | None = None
     app_id: str = "earlywarn"
     partitions: int = 4
     data_dir: Path = Path("var/earlywarn")
@@ -191,7 +199,7 @@ def broker_to_bootstrap(url: str) -> str:
 def _coerce(name: str, raw: str) -> Any:
     if name in ("embedded",):
         return raw.strip().lower() in ("1", "true", "yes", "on")
-    if name in ("partitions", "web_port", "max_message_bytes"):
+    if name in ("partitions", "web_port", "max_message_bytes", "fetch_wait_ms"):
         return int(raw)
     if name == "checkpoint_interval_s":
         return float(raw)

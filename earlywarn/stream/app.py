@@ -25,6 +25,7 @@ from earlywarn.pipeline import INTERNAL_TOPICS, MARK_STRIDE, Mark, Outcome, Pipe
 from earlywarn.scoring import Engine
 from earlywarn.settings import Settings
 from earlywarn.stream.tables import make_table
+from earlywarn.stream.tuning import install_fetch_wait
 from earlywarn.stream.web import register_pages
 
 log = logging.getLogger(__name__)
@@ -102,10 +103,13 @@ class Worker:
         self.metrics = Metrics()
         if settings.embedded:
             from earlywarn.broker import install_faust_fix
-            from earlywarn.stream.tuning import install_fetch_wait
 
             install_faust_fix()
-            install_fetch_wait()  # the broker holds fetches: the ~400 ms latency floor
+        wait_ms = settings.fetch_wait_ms
+        if wait_ms is None and settings.embedded:
+            wait_ms = 10  # the broker holds fetches: the ~400 ms latency floor
+        if wait_ms is not None:
+            install_fetch_wait(wait_ms)
         self.app = faust.App(settings.app_id, **faust_config(settings))
         topics = settings.topics
         n = settings.partitions

@@ -192,7 +192,12 @@ class ChaosRun:
             log_path=self.workdir / name / "worker.log",
             app_id=self.app_id,
             partitions=self.partitions,
-            extra_args=("--models", str(REPO / "models")),
+            extra_args=(
+                "--models",
+                str(REPO / "models"),
+                # s3 storage answers nothing to a fetch that ends before its read does
+                *(("--fetch-wait-ms", "250") if self.durable else ()),
+            ),
             env=self.worker_env,
         )
         self.workers[name] = worker.start()
