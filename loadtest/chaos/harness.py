@@ -450,9 +450,14 @@ def figures(
     if unexpected:
         extra["unexpected_by_typology"] = dict(Counter(got[u][0] for u in unexpected))
     pairs = {(a["typology"], a["entity_id"]) for a in reference.alerts if a["alert_id"] in expected}
-    lost = pairs - {(a["typology"], a["entity_id"]) for a in outputs.operators}
+    raised = {(a["typology"], a["entity_id"]) for a in outputs.operators}
+    lost = pairs - raised
     if lost:
         extra["entities_missing_by_typology"] = dict(Counter(t for t, _ in lost))
+    # Entities the run alerted on that the replay never did (any id, any typology kept).
+    new = raised - {(a["typology"], a["entity_id"]) for a in reference.alerts}
+    if new:
+        extra["entities_not_in_replay_by_typology"] = dict(Counter(t for t, _ in new))
     return Figures(
         scenario=scenario,
         events_in=len(reference.events),
