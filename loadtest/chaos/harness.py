@@ -339,6 +339,29 @@ class ChaosRun:
 
         return wait_for(done, 5 * timeout_s, "every input offset committed")
 
+    def wait_quiet(self, stable_s: float, timeout_s: float) -> float:
+        """Wait until no running worker handled a message (input or internal re-keyed
+        record) for ``stable_s``: input offsets all committed is not yet the end of the
+        re-keyed hops, which lag far behind on a durable broker."""
+
+        def handled() -> float:
+            total = 0.0
+            for worker in self.workers.values():
+                if worker.running:
+                    with contextlib.suppress(OSError):
+                        total += metric_in(worker.metrics_text(), "earlywarn_events_total")
+            return total
+
+        last = [handled(), time.monotonic()]
+
+        def quiet() -> bool:
+            now, total = time.monotonic(), handled()
+            if total != last[0]:
+                last[:] = [total, now]
+            return now - last[1] >= stable_s
+
+        return wait_for(quiet, timeout_s, f"no message handled for {stable_s:.0f} s")
+
     # -- output ------------------------------------------------------------------------
     def read_outputs(
         self, reference: Reference, timeout_s: float = 120, quiet_s: float = 10.0

@@ -64,6 +64,10 @@ def _finish(
         run.wait_all_committed(timeout_s)
     except TimeoutError:
         committed = False
+    try:  # and the re-keyed hops drained
+        notes["drain_s"] = round(run.wait_quiet(20.0 if run.durable else 5.0, timeout_s), 1)
+    except TimeoutError:
+        notes["drain_s"] = None
     outputs = run.read_outputs(reference, timeout_s=min(300.0, timeout_s))
     last = next(w for w in reversed(list(run.workers.values())) if w.running)
     tables = last.settled_tables(120)
