@@ -65,7 +65,8 @@ def _finish(
     except TimeoutError:
         committed = False
     try:  # and the re-keyed hops drained
-        notes["drain_s"] = round(run.wait_quiet(20.0 if run.durable else 5.0, timeout_s), 1)
+        quiet_s, limit_s = (20.0, 5 * timeout_s) if run.durable else (5.0, timeout_s)
+        notes["drain_s"] = round(run.wait_quiet(quiet_s, limit_s), 1)
     except TimeoutError:
         notes["drain_s"] = None
     outputs = run.read_outputs(reference, timeout_s=min(300.0, timeout_s))
