@@ -130,14 +130,22 @@ def _mid(feeder: _Feeder, chunk_len: int, what: str) -> None:
     feeder.run.wait_scored(feeder.sent - chunk_len // 2, feeder.timeout_s, what)
 
 
-def baseline(workdir: Path, n: int, seed: int = 7, partitions: int = 1) -> Result:
+def baseline(
+    workdir: Path, n: int, seed: int = 7, partitions: int = 1, durable: bool = False
+) -> Result:
     """No fault: the control every other scenario is read against."""
-    with ChaosRun(workdir, partitions=partitions) as run:
+    with ChaosRun(workdir, partitions=partitions, durable=durable) as run:
         reference = _reference(n, seed, run)
         started = time.monotonic()
         run.start_worker("w1")
         run.produce_now(reference.events)
-        return _finish("baseline", run, reference, started, [], {}, timeout_s=_timeout(n))
+        name = "baseline_durable" if durable else "baseline"
+        return _finish(name, run, reference, started, [], {}, timeout_s=_timeout(n))
+
+
+def baseline_durable(workdir: Path, n: int, seed: int = 7, partitions: int = 1) -> Result:
+    """No fault on the durable (``s3://``) broker: the control of the broker kill."""
+    return baseline(workdir, n, seed, partitions, durable=True)
 
 
 def kill_worker(
@@ -456,6 +464,7 @@ SCENARIOS: dict[str, Scenario] = {
     "baseline": baseline,
     "kill9_worker": kill_worker,
     "broker_freeze": freeze_broker,
+    "baseline_durable": baseline_durable,
     "broker_kill9_durable": restart_broker,
     "join_leave": join_leave,
     "backpressure": backpressure,
