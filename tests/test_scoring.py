@@ -149,3 +149,39 @@ def test_payment_anomaly_learns_only_on_the_debit_side() -> None:
     events = payroll()
     run_payments(engine, events)  # every event goes through both sides
     assert engine.anomaly_models["payments"].n_learned == len(events)
+
+
+def test_a_short_lived_alert_of_another_typology_never_hides_a_mule_flag() -> None:
+    """A collector that also pays as someone's victim keeps its 72 h mule flag."""
+    from typing import Any
+
+    import orjson
+
+    from earlywarn.detectors import Detection
+    from earlywarn.features.ids import watch_id
+    from earlywarn.scoring.payments import PAYEE_TYPOLOGIES
+    from earlywarn.scoring.watch import after, watch_risk
+
+    engine = Engine(anomaly=False, supervised=False)
+    table: dict[str, dict[str, Any]] = {}
+    engine.lookup = table.get
+
+    def detect(detector: str, typology: str, score: float, t: float, ttl_h: float) -> None:
+        d = Detection(
+            detector, typology, "account", "TH-KBANK:C1", score, "high", (), "monitor",
+            "e1", t, (), t, ttl_h * 3600.0, ("TH",), "TH-KBANK", "payments", {},
+        )  # fmt: skip
+        after(engine, [d], None, "payments")
+        for fwd in engine.take_forwards():
+            if fwd.kind == "watch":  # the pipeline keeps the strongest unexpired entry
+                new = orjson.loads(fwd.raw)
+                old = table.get(new["_k"])
+                if old is None or old["s"] < new["s"] or old["x"] < new["x"]:
+                    table[new["_k"]] = new
+
+    detect("mule", "mule", 0.8, 0.0, 72.0)
+    detect("victim-in-progress", "victim_in_progress", 1.0, 60.0, 6.0)
+    ten_hours = 10 * 3600.0
+    assert watch_risk(engine, watch_id("TH-KBANK:C1"), ten_hours, PAYEE_TYPOLOGIES) == 0.8
+    detect("mule-layer", "mule", 0.9, 120.0, 72.0)  # a layer flag is no payee risk
+    assert watch_risk(engine, watch_id("TH-KBANK:C1"), ten_hours, PAYEE_TYPOLOGIES) == 0.8

@@ -17,17 +17,17 @@ from earlywarn.features.victims import PUSH_RAILS
 from earlywarn.features.window import VALUE
 from earlywarn.scoring.core import countries as _countries
 from earlywarn.scoring.forward import forward
-from earlywarn.scoring.watch import intel_hit, watch_risk
+from earlywarn.scoring.watch import LAYER, intel_hit, watch_risk
 
 if TYPE_CHECKING:
     from earlywarn.scoring.core import Core, Hit
 
-#: Detected typologies of accounts that victims pay.
+#: Detected typologies of accounts that victims pay (not :data:`LAYER`: victims pay
+#: collectors, and a mule also pays shops and billers, whose every customer would
+#: otherwise look a victim).
 PAYEE_TYPOLOGIES = frozenset(("mule", "pig_butchering"))
-#: Flagged only as a layer (paid by a mule): victims pay collectors, not layers, and a
-#: mule also pays shops and billers, whose every customer would otherwise look a victim.
-NOT_COLLECTORS = frozenset(("mule-layer",))
-_MULE = frozenset(("mule",))
+#: Accounts whose fresh money passed on makes a layer.
+_MULE = frozenset(("mule", LAYER))
 #: A flagged mule's transfer to a new payee within this long of money arriving is layering
 LAYER_HOLD_S = 2 * 3600.0
 #: when it passes on at least this share of the largest payment that arrived then (a
@@ -52,9 +52,7 @@ def process_debit(
         intel = intel_hit(core, entity, ev.event_time)
         if intel and entity == ev.payer_account:
             extra.append(intel)
-    payee_risk = watch_risk(
-        core, watch_id(ev.payee_account), ev.event_time, PAYEE_TYPOLOGIES, NOT_COLLECTORS
-    )
+    payee_risk = watch_risk(core, watch_id(ev.payee_account), ev.event_time, PAYEE_TYPOLOGIES)
     mule = core.by_name.get("mule")
     # Only a push transfer passes money on: a merchant paid by card or a cash-out agent
     # serves everyone, and being paid by a mule doesn't make it one. So does only money
@@ -185,4 +183,4 @@ def _layer_finding(mule: Detector, risk: float) -> Hit:
         detail=f"received money from an account flagged as a mule (score {risk:.2f})",
     )
     f = Finding(score=risk * 0.95, reasons=(reason,), recommended_action="hold_payment")
-    return ("mule-layer", "mule", "account", f, mule.severity(f.score), mule.ttl_s, "payee")
+    return (LAYER, "mule", "account", f, mule.severity(f.score), mule.ttl_s, "payee")

@@ -25,6 +25,20 @@ NO_WATCH = frozenset(("hotspot", "anomaly"))
 #: Detected typologies whose contact with a subscriber puts the subscriber at risk of
 #: sending money (Wangiri costs a premium-rate call back, not a transfer).
 CONTACT_TYPOLOGIES = frozenset(("impersonation", "smishing", "pig_butchering"))
+#: The watchlist group of accounts flagged only for receiving a mule's money: victims
+#: pay collectors, not layers, so a layer is not a payee risk, but it is a mule's.
+LAYER = "mule-layer"
+
+
+def watch_key(digest: int, group: str) -> str:
+    """The watchlist key of an entity's detections of one group (a typology, or
+    :data:`LAYER`). One entry per group: a short-lived alert of another typology (a mule
+    that is also paying as someone's victim) never hides a long-lived mule flag.
+
+    >>> watch_key(42, "mule")
+    'w:42:mule'
+    """
+    return f"w:{digest}:{group}"
 
 
 def after(core: Core, found: list[Detection], event: Any, channel: str) -> None:
@@ -32,11 +46,12 @@ def after(core: Core, found: list[Detection], event: Any, channel: str) -> None:
     for d in found:
         if d.typology in NO_WATCH:
             continue
+        group = LAYER if d.detector == LAYER else d.typology
         core.pending.append(
             forward(
                 "watch",
-                f"w:{watch_id(d.entity_id)}",
-                {"s": d.score, "y": d.typology, "x": d.event_time + d.ttl_s, "d": d.detector},
+                watch_key(watch_id(d.entity_id), group),
+                {"s": d.score, "y": d.typology, "x": d.event_time + d.ttl_s},
             )
         )
         places = []
@@ -85,29 +100,15 @@ def intel_hit(core: Core, entity: str, t: float) -> Hit | None:
     return ("intel", typ, "", f, sev, 24 * 3600.0, "")
 
 
-def watch_risk(
-    core: Core,
-    digest: int,
-    t: float,
-    typologies: frozenset[str] | None = None,
-    exclude: frozenset[str] = frozenset(),
-) -> float:
+def watch_risk(core: Core, digest: int, t: float, groups: frozenset[str]) -> float:
     """Current risk of an entity by its :func:`~earlywarn.features.ids.watch_id`: local
-    detections and shared intel.
-
-    Local detections count only for ``typologies`` (all when ``None``) and not when
-    raised by a detector in ``exclude``; shared intel always counts.
-    """
+    detections of the watchlist ``groups`` (typologies, :data:`LAYER`) and shared intel,
+    which always counts."""
     best = 0.0
-    for prefix in ("w", "i"):
-        hit = core.lookup(f"{prefix}:{digest}")
-        if not hit or float(hit.get("x", 0.0)) < t:
-            continue
-        if prefix == "w" and (
-            (typologies is not None and hit.get("y") not in typologies) or hit.get("d") in exclude
-        ):
-            continue
-        best = max(best, float(hit.get("s", 0.0)))
+    for key in (*(watch_key(digest, g) for g in sorted(groups)), f"i:{digest}"):
+        hit = core.lookup(key)
+        if hit and float(hit.get("x", 0.0)) >= t:
+            best = max(best, float(hit.get("s", 0.0)))
     return best
 
 
