@@ -43,6 +43,10 @@ class SmishingSenderDetector(Detector):
     farm) or an alphanumeric id imitating a brand (``sender_suspect``, set by the engine
     from the artifact's known brands).
 
+    Reach is judged over 10 minutes and over the hour, whichever says more: a farm that
+    spreads one blast over many SIMs sends from each only a few messages per 10 minutes,
+    but still to dozens of recipients an hour.
+
     Examples
     --------
     >>> d = SmishingSenderDetector()
@@ -52,16 +56,26 @@ class SmishingSenderDetector(Detector):
     1.0
     >>> d.score_one({**blast, "sender_suspect": 0.0}).score < d.threshold
     True
+    >>> spread = {**blast, "distinct_recipients_10m": 4.0, "distinct_recipients_1h": 25.0}
+    >>> f = d.score_one(spread)
+    >>> round(f.score, 2), f.reasons[0].feature
+    (1.0, 'distinct_recipients_1h')
     """
 
     name = "smishing"
     typology = "smishing"
-    version = "2"  # 2: a phone-number sender is alerted as an msisdn, not a sender id
+    version = "3"  # 3: reach over the hour too; 2: a phone-number sender is an msisdn
     entity_type = ""
     channel = "sms"
     ttl_s = 48 * 3600.0
 
-    def __init__(self, *, min_recipients: float = 8.0, threshold: float = 0.75) -> None:
+    def __init__(
+        self,
+        *,
+        min_recipients: float = 8.0,
+        min_recipients_1h: float = 24.0,
+        threshold: float = 0.75,
+    ) -> None:
         self.threshold = threshold
         self.gate = Term(
             "distinct_recipients_10m",
@@ -69,6 +83,13 @@ class SmishingSenderDetector(Detector):
             min_recipients,
             1.0,
             "messaged {value:g} distinct recipients in 10 minutes (threshold {threshold:g})",
+        )
+        self.gate_1h = Term(
+            "distinct_recipients_1h",
+            min_recipients_1h / 4.0,
+            min_recipients_1h,
+            1.0,
+            "messaged {value:g} distinct recipients in the last hour (threshold {threshold:g})",
         )
         self.pattern = (
             Term("url_share_1h", 0.3, 0.8, 0.4, "{value:.0%} of its messages carry a URL"),
@@ -89,8 +110,12 @@ class SmishingSenderDetector(Detector):
         )
 
     def score_one(self, features: Mapping[str, float]) -> Finding | None:
-        """Score one sender's features; ``None`` below the reach gate."""
-        score, reasons = gated_score(self.gate, self.pattern, features)
+        """Score one sender's features; ``None`` below both reach gates."""
+        score, reasons = max(
+            gated_score(self.gate, self.pattern, features),
+            gated_score(self.gate_1h, self.pattern, features),
+            key=lambda sr: sr[0],
+        )
         if score <= 0.0:
             return None
         return Finding(score=score, reasons=reasons, recommended_action="block_number")

@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from loadtest.truth import GroundTruth
 
 DEFAULT_DIR = Path("models")
+#: Sender ids of brands that send SMS in the region, whose imitations are suspect:
+#: banks and wallets, shops, and (since v2-sim7) the couriers and operators that
+#: parcel and account lures imitate too.
 BRANDS = (
     "KBank",
     "SCB",
@@ -45,6 +48,17 @@ BRANDS = (
     "Shopee",
     "Lazada",
     "Grab",
+    "Tokopedia",
+    "Kerry",
+    "PosLaju",
+    "JNE",
+    "LBC",
+    "GHN",
+    "NinjaVan",
+    "SingPost",
+    "TrueMove",
+    "Maxis",
+    "Viettel",
 )
 
 
@@ -71,6 +85,13 @@ def add_models_parser(subparsers: Any) -> None:
         help="a simulated directory (events.jsonl, truth.json) to train on; repeatable",
     )
     tr.add_argument("--base", default=None, help="artifact whose thresholds the replay uses")
+    tr.add_argument(
+        "--scale-to",
+        type=int,
+        default=50_000,
+        help="subscribers of the deployment the precision is for: a run's ordinary "
+        "entities weigh this over its subscribers (default: make eval's 50,000)",
+    )
     tr.add_argument("--allow-held-out", action="store_true", help=argparse.SUPPRESS)
     tr.set_defaults(func=_train)
     pr = sub.add_parser("promote", help="make a version the one workers warm-start from")
@@ -133,14 +154,16 @@ def _train(args: argparse.Namespace) -> int:
         print(f"models train: seed {seeds} is held out for evaluation", file=sys.stderr)
         return 2
     base = load_artifact(args.dir / args.base) if args.base else {}
-    pooled: dict[tuple[str, str], list[tuple[float, bool]]] = defaultdict(list)
+    pooled: dict[tuple[str, str], list[th.Scored]] = defaultdict(list)
     for truth, run in runs:
         engine = Engine(artifact={**base, "version": "train", "known_brands": BRANDS})
         log = th.ScoreLog()
         engine.observe = log
         run(Replay(pseudonymiser=Pseudonymiser({}), engine=engine))
-        for key, pairs in th.labelled(log, th.truth_judge(truth)).items():
-            pooled[key] += pairs
+        weight = args.scale_to / int(truth.meta.get("subscribers") or args.scale_to)
+        judge, decoys = th.truth_judge(truth), th.truth_decoys(truth)
+        for key, rows in th.labelled(log, judge, weight, decoys).items():
+            pooled[key] += rows
     detectors = default_detectors()
     names = {d.name for d in detectors}
     chosen = th.choose_thresholds(
@@ -165,6 +188,7 @@ def _train(args: argparse.Namespace) -> int:
         ],
         "base": args.base,
         "target_precision": args.precision,
+        "precision_for_subscribers": args.scale_to,
         "thresholds": thresholds,
         "typology_thresholds": {f"{d}/{t}": v for (d, t), v in sorted(chosen.items())},
         "calibration": {},
@@ -172,7 +196,7 @@ def _train(args: argparse.Namespace) -> int:
         "supervised_threshold": 0.8,
         "supervised_thresholds": supervised,
         "entities_scored": {
-            f"{d}/{t}": [len(v), sum(p for _, p in v)] for (d, t), v in sorted(pooled.items())
+            f"{d}/{t}": [len(v), sum(r[1] for r in v)] for (d, t), v in sorted(pooled.items())
         },
     }
     path = args.dir / version
@@ -196,17 +220,24 @@ def model_card(art: Mapping[str, Any]) -> str:
     | mule | 0.7 |
     | sup-cdr: simbox | off |
     """
-    runs = "; ".join(
-        ", ".join(f"{k} {v}" for k, v in run.items()) for run in art.get("training_data", [])
-    )
+    runs = [
+        "- " + ", ".join(f"{k} {v}" for k, v in run.items()) for run in art.get("training_data", [])
+    ]
+    scale = art.get("precision_for_subscribers")
     lines = [
         f"# earlywarn model {art['version']}",
         "",
-        f"Trained {art['trained']} on the simulator ({runs}). Thresholds: the lowest score",
-        "at which an entity-level precision of "
-        f"{art['target_precision']} is reached (scikit-learn `precision_recall_curve`),",
-        "never below a detector's built-in default. A label-model class that reaches the",
-        "target at no threshold is off.",
+        f"Trained {art['trained']} on simulator runs:",
+        "",
+        *runs,
+        "",
+        "Thresholds: the lowest score at which the entity-level precision reaches "
+        f"{art['target_precision']}",
+        "(scikit-learn `precision_recall_curve`, midway down to the next score seen)"
+        + (f", for {scale:,} subscribers" if scale else "")
+        + ";",
+        "above every decoy seen; a detector's never below its built-in default. An",
+        "online-model class that reaches the target at no threshold is off.",
         "",
         "| detector | threshold |",
         "|---|---|",

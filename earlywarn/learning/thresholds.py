@@ -26,6 +26,10 @@ UNTYPED = frozenset(("anomaly",))
 OFF = 1.01
 #: Label-model thresholds are never set below this probability.
 SUPERVISED_FLOOR = 0.5
+#: Weight of a decoy (a legitimate look-alike: call centre, bulk sender, payroll) among
+#: the negatives: in effect a threshold must clear every decoy seen in training, as the
+#: decoy target (at most 1 false alert per 100k events) asks far more than precision.
+DECOY_WEIGHT = 1000.0
 
 
 class ScoreLog:
@@ -68,67 +72,92 @@ def truth_judge(truth: GroundTruth) -> dict[str, frozenset[str] | None]:
     return out
 
 
+#: One entity's ``(highest score, is positive, weight)``.
+Scored = tuple[float, bool, float]
+
+
+def truth_decoys(truth: GroundTruth) -> frozenset[str]:
+    """Ids of the decoy entities (and their aliases) of ground truth."""
+    return frozenset(
+        ent
+        for d in truth.decoys
+        for e in d.entities
+        for ent in (e.entity_id, *(a[1] for a in e.aliases))
+    )
+
+
 def labelled(
-    log: ScoreLog, judge: Mapping[str, frozenset[str] | None]
-) -> dict[tuple[str, str], list[tuple[float, bool]]]:
-    """``(detector, typology)`` to ``(highest score, positive)`` per judged entity.
+    log: ScoreLog,
+    judge: Mapping[str, frozenset[str] | None],
+    negative_weight: float = 1.0,
+    decoys: frozenset[str] = frozenset(),
+) -> dict[tuple[str, str], list[Scored]]:
+    """``(detector, typology)`` to ``(highest score, positive, weight)`` per judged entity.
 
     Scam entities of another typology and campaign targets are left out, as the
-    evaluator leaves them out of precision.
+    evaluator leaves them out of precision. Negatives weigh ``negative_weight``: a run
+    with a fifth of the population of the deployment a threshold is chosen for has a
+    fifth of its ordinary entities, and as many campaigns. ``decoys`` weigh
+    :data:`DECOY_WEIGHT`.
 
     Examples
     --------
     >>> log = ScoreLog()
     >>> for ent, s in (("a", 0.9), ("b", 0.6), ("t", 0.8), ("x", 0.95)):
     ...     log("sup-cdr", "simbox", ent, s)
-    >>> labelled(log, {"a": frozenset({"simbox"}), "t": None, "x": frozenset({"wangiri"})})
-    {('sup-cdr', 'simbox'): [(0.9, True), (0.6, False)]}
+    >>> labelled(log, {"a": frozenset({"simbox"}), "t": None, "x": frozenset({"wangiri"})}, 5)
+    {('sup-cdr', 'simbox'): [(0.9, True, 1.0), (0.6, False, 5)]}
     """
-    out: dict[tuple[str, str], list[tuple[float, bool]]] = defaultdict(list)
+    out: dict[tuple[str, str], list[Scored]] = defaultdict(list)
     for (det, typ, ent), score in log.best.items():
         if ent not in judge:
-            out[det, typ].append((score, False))
+            out[det, typ].append((score, False, DECOY_WEIGHT if ent in decoys else negative_weight))
             continue
         accepted = judge[ent]
         if accepted is not None and typ in accepted:
-            out[det, typ].append((score, True))
+            out[det, typ].append((score, True, 1.0))
     return dict(out)
 
 
 def choose_thresholds(
-    scores: Mapping[K, Sequence[tuple[float, bool]]], precision: float
+    scores: Mapping[K, Sequence[Sequence[float]]], precision: float
 ) -> dict[K, float]:
     """Per key, the lowest score threshold whose precision reaches ``precision``.
 
     ``scores`` maps a key (a typology, or a detector and typology) to ``(max score, is
-    positive)`` per entity. Keys with only positives or only negatives are left out.
-    The threshold is set midway between that lowest score and the next lower one seen,
-    which keeps the same entities: a threshold right at a training score would drop an
-    entity that scores a hair lower on other data.
+    positive)`` or ``(max score, is positive, weight)`` per entity. Keys with only
+    positives or only negatives are left out. The threshold is set midway between that
+    lowest score and the next lower one seen, which keeps the same entities: a threshold
+    right at a training score would drop an entity that scores a hair lower on other data.
 
     Examples
     --------
     >>> choose_thresholds({"x": [(0.9, True), (0.8, True), (0.75, False), (0.6, False)]}, 0.9)
     {'x': 0.775}
+    >>> choose_thresholds({"x": [(0.9, True), (0.8, True, 1), (0.7, False, 5)]}, 0.9)
+    {'x': 0.75}
+    >>> choose_thresholds({"x": [(0.9, True), (0.8, True, 1), (0.85, False, 5)]}, 0.9)
+    {'x': 0.875}
     """
     from sklearn.metrics import precision_recall_curve
 
     out: dict[K, float] = {}
-    for key, pairs in scores.items():
-        y = [int(p) for _, p in pairs]
+    for key, rows in scores.items():
+        y = [int(r[1]) for r in rows]
         if not any(y) or all(y):
             continue
-        prec, _, thr = precision_recall_curve(y, [s for s, _ in pairs])
+        weights = [float(r[2]) if len(r) > 2 else 1.0 for r in rows]
+        prec, _, thr = precision_recall_curve(y, [r[0] for r in rows], sample_weight=weights)
         ok = [float(t) for p, t in zip(prec[:-1], thr, strict=True) if p >= precision]
         if ok:
             lowest = min(ok)
-            below = [s for s, _ in pairs if s < lowest]
+            below = [r[0] for r in rows if r[0] < lowest]
             out[key] = round((lowest + max(below)) / 2 if below else lowest, 4)
     return out
 
 
 def model_thresholds(
-    scores: Mapping[tuple[str, str], Sequence[tuple[float, bool]]],
+    scores: Mapping[tuple[str, str], Sequence[Sequence[float]]],
     precision: float,
     models: Sequence[str],
     floor: float = SUPERVISED_FLOOR,
@@ -154,8 +183,8 @@ def model_thresholds(
             continue
         if (model, typ) in chosen:
             t = chosen[model, typ]
-        elif all(p for _, p in pairs):
-            t = min(s for s, _ in pairs)
+        elif all(r[1] for r in pairs):
+            t = min(r[0] for r in pairs)
         else:
             t = OFF
         out.setdefault(model, {})[typ] = round(max(floor, t), 4)

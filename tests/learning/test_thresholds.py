@@ -93,10 +93,19 @@ def test_truth_judge_follows_the_evaluator() -> None:
     log("sup-cdr", "simbox", "+661", 0.95)  # a scam entity of another typology: not judged
     log("sup-cdr", "simbox", "+669", 0.97)  # anyone else: negative
     log("sup-cdr", "simbox", "+662", 0.99)  # a target: not judged
-    assert labelled(log, judge) == {
-        ("sup-cdr", "impersonation"): [(0.9, True)],
-        ("sup-cdr", "simbox"): [(0.97, False)],
+    assert labelled(log, judge, 5.0) == {
+        ("sup-cdr", "impersonation"): [(0.9, True, 1.0)],
+        ("sup-cdr", "simbox"): [(0.97, False, 5.0)],
     }
+
+
+def test_a_smaller_training_population_weighs_its_negatives_up() -> None:
+    # 9 positives from 0.9, one negative at 0.85: precision 0.9 from 0.85 at 10k...
+    rows = [(0.9 + 0.01 * i, True, 1.0) for i in range(9)] + [(0.85, False, 1.0)]
+    assert choose_thresholds({"k": rows}, 0.9) == {"k": 0.85}
+    # ...but five such negatives at 50k: only above the negative's score
+    heavy = [(s, p, 5.0 if not p else w) for s, p, w in rows]
+    assert choose_thresholds({"k": heavy}, 0.9) == {"k": 0.875}
 
 
 def test_a_class_that_never_reaches_the_precision_is_switched_off() -> None:
@@ -141,3 +150,15 @@ def test_an_anomaly_model_alerts_only_above_the_artifacts_threshold() -> None:
     assert _anomalies({"version": "b", "thresholds": {"hst-cdr": 0.95}})[0] == 1
     silenced, log = _anomalies({"version": "c", "thresholds": {"hst-cdr": OFF}})
     assert silenced == 0 and log.best[("hst-cdr", "anomaly", "+66900000001")] == 0.95
+
+
+def test_a_threshold_clears_every_decoy_seen_in_training() -> None:
+    log = ScoreLog()
+    for i in range(20):
+        log("sup-cdr", "simbox", f"+66{i}", 0.7 + 0.01 * i)  # positives 0.70 .. 0.89
+    log("sup-cdr", "simbox", "CC1", 0.81)  # a call centre
+    judge = {f"+66{i}": frozenset({"simbox"}) for i in range(20)}
+    plain = labelled(log, judge)
+    assert choose_thresholds(plain, 0.9) == {("sup-cdr", "simbox"): 0.7}  # 20 of 21
+    with_decoys = labelled(log, judge, decoys=frozenset({"CC1"}))
+    assert choose_thresholds(with_decoys, 0.9) == {("sup-cdr", "simbox"): 0.815}
