@@ -65,15 +65,17 @@ class StreamRun:
 
 
 class _Recorder:
-    """Wraps a bound ``score_one`` and keeps its last return value."""
+    """Wraps a bound ``score_learn`` (what the core calls per event) and keeps the last
+    score it returned."""
 
-    def __init__(self, inner: Callable[[Mapping[str, float]], float]) -> None:
+    def __init__(self, inner: Callable[[Mapping[str, float]], tuple[float, Any]]) -> None:
         self.inner = inner
         self.last = 0.0
 
-    def __call__(self, x: Mapping[str, float]) -> float:
-        self.last = float(self.inner(x))
-        return self.last
+    def __call__(self, x: Mapping[str, float]) -> tuple[float, Any]:
+        out = self.inner(x)
+        self.last = float(out[0])
+        return out
 
 
 def run_stream(
@@ -95,8 +97,8 @@ def run_stream(
     recorder: _Recorder | None = None
     hst = engine.anomaly_models.get("payments")
     if hst is not None:
-        recorder = _Recorder(hst.score_one)
-        setattr(hst, "score_one", recorder)  # noqa: B010 -- instance-level wrap, on purpose
+        recorder = _Recorder(hst.score_learn)
+        setattr(hst, "score_learn", recorder)  # noqa: B010 -- instance-level wrap, on purpose
     run = StreamRun()
     for line in read_lines([path], presorted=presorted):
         if line.problem is not None:

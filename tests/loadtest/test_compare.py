@@ -148,3 +148,19 @@ def test_unnamed_truth_drops_only_labelled_entities() -> None:
     rest = unnamed_truth(truth, {"A1"})
     assert [e.entity_id for e in rest.campaigns[0].entities] == ["A2"]
     assert len(truth.campaigns[0].entities) == 2  # the original is untouched
+
+
+def test_stream_run_records_the_anomaly_score_the_core_computed(tmp_path: Path) -> None:
+    """The recorder wraps the step the core calls (``score_learn``): payments get scores."""
+    import orjson
+
+    from earlywarn.sample import sample_events
+    from loadtest.compare_stream import run_stream
+
+    path = tmp_path / "events.jsonl"
+    events = sorted(sample_events(seed=2, subscribers=300), key=lambda e: e["event_time"])
+    path.write_bytes(b"\n".join(orjson.dumps(e) for e in events) + b"\n")
+    run = run_stream(path, models_dir=None)
+    # Half-Space Trees score 0 until their first reference window (250 events) is full.
+    later = [p.anomaly for p in run.payments.values()][300:]
+    assert len(later) > 50 and sum(s > 0 for s in later) > len(later) // 2
