@@ -25,7 +25,12 @@ from earlywarn.pipeline import INTERNAL_TOPICS, MARK_STRIDE, Mark, Outcome, Pipe
 from earlywarn.scoring import Engine
 from earlywarn.settings import Settings
 from earlywarn.stream.tables import make_table
-from earlywarn.stream.tuning import install_fetch_wait
+from earlywarn.stream.tuning import (
+    CATCHUP_LAG,
+    CATCHUP_WAIT_MS,
+    install_fetch_wait,
+    set_fetch_wait,
+)
 from earlywarn.stream.web import register_pages
 
 log = logging.getLogger(__name__)
@@ -108,8 +113,12 @@ class Worker:
         wait_ms = settings.fetch_wait_ms
         if wait_ms is None and settings.embedded:
             wait_ms = 10  # the broker holds fetches: the ~400 ms latency floor
+        #: The short fetch wait, used only once caught up (:meth:`_tune_fetch`).
+        self.fetch_floor_ms = wait_ms
+        self.fetch_wait_ms: int | None = None
         if wait_ms is not None:
-            install_fetch_wait(wait_ms)
+            self.fetch_wait_ms = max(wait_ms, CATCHUP_WAIT_MS)  # start as if behind
+            install_fetch_wait(self.fetch_wait_ms)
         self.app = faust.App(settings.app_id, **faust_config(settings))
         topics = settings.topics
         n = settings.partitions
@@ -153,6 +162,9 @@ class Worker:
             defer_writes=True,
         )
         self._positions: dict[tuple[str, int], int] = {}
+        self._agent_topics = {
+            t.get_topic_name() for t in (*self.inputs.values(), *self.internal.values())
+        }
         self._register()
 
     # -- agents ---------------------------------------------------------------
@@ -164,6 +176,8 @@ class Worker:
             app.agent(topic, name=f"earlywarn.internal.{kind}")(self._internal_agent(kind))
         register_pages(self)  # /metrics, /tables, /healthz, /readyz
         app.timer(interval=5.0)(self._update_lag)
+        if self.fetch_floor_ms is not None:
+            app.timer(interval=0.5)(self._tune_fetch)
         app.timer(interval=self.settings.checkpoint_interval_s)(self._checkpoint)
 
     async def _input_agent(self, stream: Any) -> AsyncIterator[None]:
@@ -261,6 +275,27 @@ class Worker:
         when the digests match (delivery marks left out: :mod:`earlywarn.digest`).
         """
         return digests(self.tables)
+
+    async def _tune_fetch(self) -> None:
+        """Short fetch waits when caught up, long ones while behind (see
+        :func:`earlywarn.stream.tuning.set_fetch_wait`)."""
+        floor = self.fetch_floor_ms
+        if floor is None:
+            return
+        consumer = self.app.consumer
+        behind = bool(getattr(self.app, "in_recovery", False))
+        for tp in () if behind else consumer.assignment():
+            if tp.topic not in self._agent_topics:  # e.g. the global table's changelog
+                continue
+            highwater = consumer.highwater(tp)
+            position = self._positions.get((tp.topic, tp.partition), -1)
+            if highwater is not None and highwater - position - 1 > CATCHUP_LAG:
+                behind = True
+                break
+        want = max(floor, CATCHUP_WAIT_MS) if behind else floor
+        if want != self.fetch_wait_ms and set_fetch_wait(consumer, want):
+            log.info("fetch wait %d ms (%s)", want, "catching up" if behind else "caught up")
+            self.fetch_wait_ms = want
 
     async def _update_lag(self) -> None:
         consumer = self.app.consumer
