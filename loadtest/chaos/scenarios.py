@@ -139,8 +139,13 @@ def baseline(
         started = time.monotonic()
         run.start_worker("w1")
         run.produce_now(reference.events)
-        name = "baseline_durable" if durable else "baseline"
+        name = "baseline_durable" if durable else ("baseline" if partitions == 1 else "baseline_2p")
         return _finish(name, run, reference, started, [], {}, timeout_s=_timeout(n))
+
+
+def baseline_2p(workdir: Path, n: int, seed: int = 7) -> Result:
+    """No fault on two partitions: the control of the join/leave scenario."""
+    return baseline(workdir, n, seed, partitions=2)
 
 
 def baseline_durable(workdir: Path, n: int, seed: int = 7, partitions: int = 1) -> Result:
@@ -464,6 +469,7 @@ SCENARIOS: dict[str, Scenario] = {
     "baseline": baseline,
     "kill9_worker": kill_worker,
     "broker_freeze": freeze_broker,
+    "baseline_2p": baseline_2p,
     "baseline_durable": baseline_durable,
     "broker_kill9_durable": restart_broker,
     "join_leave": join_leave,
