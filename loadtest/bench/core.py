@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--runs", type=int, default=5, help="runs of the core figures (best kept)")
     args = p.parse_args(argv)
     if args.throughput:
-        res = {
+        res: dict[str, Any] = {
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
             "load_avg_start": [round(x, 2) for x in os.getloadavg()],
         }
