@@ -282,28 +282,32 @@ class Worker:
         floor = self.fetch_floor_ms
         if floor is None:
             return
-        consumer = self.app.consumer
-        behind = bool(getattr(self.app, "in_recovery", False))
-        for tp in () if behind else consumer.assignment():
-            if tp.topic not in self._agent_topics:  # e.g. the global table's changelog
-                continue
-            highwater = consumer.highwater(tp)
-            position = self._positions.get((tp.topic, tp.partition), -1)
-            if highwater is not None and highwater - position - 1 > CATCHUP_LAG:
-                behind = True
-                break
+        behind = bool(getattr(self.app, "in_recovery", False)) or any(
+            self._lag(tp, unread=True) > CATCHUP_LAG
+            for tp in self.app.consumer.assignment()
+            if tp.topic in self._agent_topics  # not e.g. the global table's changelog
+        )
         want = max(floor, CATCHUP_WAIT_MS) if behind else floor
-        if want != self.fetch_wait_ms and set_fetch_wait(consumer, want):
+        if want != self.fetch_wait_ms and set_fetch_wait(self.app.consumer, want):
             log.info("fetch wait %d ms (%s)", want, "catching up" if behind else "caught up")
             self.fetch_wait_ms = want
 
+    def _lag(self, tp: Any, *, unread: bool = False) -> int:
+        """Messages of ``tp`` behind its high watermark; ``-1`` when it is not known yet.
+
+        A partition none of whose messages was handled yet counts from its start when
+        ``unread``, else as unknown.
+        """
+        highwater = self.app.consumer.highwater(tp)  # from Fetch responses: right on Tansu too
+        position = self._positions.get((tp.topic, tp.partition), -1 if unread else None)
+        if highwater is None or position is None:
+            return -1
+        return max(0, highwater - position - 1)
+
     async def _update_lag(self) -> None:
-        consumer = self.app.consumer
-        for tp in consumer.assignment():
-            highwater = consumer.highwater(tp)  # from Fetch responses: right on Tansu too
-            position = self._positions.get((tp.topic, tp.partition))
-            if highwater is None or position is None:
-                continue
-            self.metrics.consumer_lag.labels(topic=tp.topic, partition=str(tp.partition)).set(
-                max(0, highwater - position - 1)
-            )
+        for tp in self.app.consumer.assignment():
+            lag = self._lag(tp)
+            if lag >= 0:
+                self.metrics.consumer_lag.labels(topic=tp.topic, partition=str(tp.partition)).set(
+                    lag
+                )
