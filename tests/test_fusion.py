@@ -72,16 +72,25 @@ def test_sims_sharing_one_device_raise_simbox_on_the_device_and_each_sim() -> No
 SCAMMER, VICTIM = "+23276000001", "+66811111111"
 
 
-def _flag(pipe: Pipeline, party: str, typology: str = "impersonation") -> None:
-    """Mark ``party`` as a confirmed scam number through shared intel."""
+def _flag(
+    pipe: Pipeline,
+    party: str,
+    typology: str = "impersonation",
+    *,
+    kind: str = "msisdn",
+    confidence: float = 0.95,
+    country: str = "TH",
+    expires: str = "2026-11-24T00:00:00Z",
+) -> None:
+    """Mark ``party`` as a confirmed scam number (or account) through shared intel."""
     intel = {
-        "indicator_type": "msisdn",
+        "indicator_type": kind,
         "indicator": party,
         "pseudonymised": False,
-        "confidence": 0.95,
-        "source_country": "TH",
+        "confidence": confidence,
+        "source_country": country,
         "typology": typology,
-        "expires_time": "2026-11-24T00:00:00Z",
+        "expires_time": expires,
     }
     pipe.handle("earlywarn.intel", orjson.dumps(intel))
 
@@ -170,16 +179,7 @@ def test_victims_of_a_scam_text_paying_one_account_flag_it_and_each_of_them() ->
 
 def test_shared_intel_matches_until_it_expires() -> None:
     pipe = _pipe()
-    intel = {
-        "indicator_type": "msisdn",
-        "indicator": "+66812345600",
-        "pseudonymised": False,
-        "confidence": 0.9,
-        "source_country": "MY",
-        "typology": "impersonation",
-        "expires_time": "2026-11-23T06:30:00Z",
-    }
-    pipe.handle("earlywarn.intel", orjson.dumps(intel))
+    _flag(pipe, "+66812345600", confidence=0.9, country="MY", expires="2026-11-23T06:30:00Z")
     hit = _alerts(_run(pipe, "telco.cdr", _call(1, "+66812345600", "+66899990001")))
     assert ("impersonation", "+66812345600") in hit
     late = _alerts(_run(pipe, "telco.cdr", _call(2, "+66812345600", "+66899990002", m=40)))
@@ -247,16 +247,7 @@ def test_a_flagged_url_domain_flags_its_slower_bulk_senders_too() -> None:
 
 def test_a_flagged_mule_passing_fresh_money_on_flags_the_next_layer_only() -> None:
     pipe = _pipe()
-    intel = {
-        "indicator_type": "account",
-        "indicator": "TH-KBANK:MULE",
-        "pseudonymised": False,
-        "confidence": 0.95,
-        "source_country": "TH",
-        "typology": "mule",
-        "expires_time": "2026-11-24T00:00:00Z",
-    }
-    pipe.handle("earlywarn.intel", orjson.dumps(intel))
+    _flag(pipe, "TH-KBANK:MULE", "mule", kind="account")
     _run(pipe, "payments.events", _pay(1, "TH-KBANK:V1", "+66811111101", 0))  # money in
 
     def out(i: int, payee: str, minute: int, rail: str = "bank_transfer") -> list[Outcome]:
