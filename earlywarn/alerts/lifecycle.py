@@ -31,6 +31,7 @@ import orjson
 
 from earlywarn.contract.alert import Alert
 from earlywarn.merge import merge_ledger
+from earlywarn.statecache import compact
 
 
 class LedgerStore(Protocol):
@@ -84,9 +85,10 @@ def repeats(alert: Alert, store: LedgerStore) -> bool:
     (False, True, False)
     """
     raw = store.get(ledger_key(alert))
-    if raw is None:
-        return False
-    prev = orjson.loads(raw)
+    return raw is not None and _same_update(orjson.loads(raw), alert)
+
+
+def _same_update(prev: dict[str, Any], alert: Alert) -> bool:
     return bool(prev["a"] == alert.alert_id and prev["s"] == alert.severity)
 
 
@@ -117,7 +119,7 @@ def track(alert: Alert, store: LedgerStore) -> Alert:
     prev: dict[str, Any] | None = None if raw is None else orjson.loads(raw)
     out = alert
     if prev is not None:
-        if prev["a"] == alert.alert_id and prev["s"] == alert.severity:
+        if _same_update(prev, alert):
             # The same update again: a redelivered event raised it a second time.
             return alert.evolve(
                 revision=int(prev["r"]), previous_severity=prev.get("p"), supersedes=prev.get("u")
@@ -133,5 +135,5 @@ def track(alert: Alert, store: LedgerStore) -> Alert:
         record["u"] = out.supersedes
     stored = merge_ledger(raw, orjson.dumps(record))  # order-independent: earlywarn.merge
     if stored is not raw:
-        store[key] = memoryview(stored).tobytes()  # its own size (statecache.compact)
+        store[key] = compact(stored)
     return out
