@@ -16,7 +16,9 @@ from typing import Any, ClassVar, Self
 
 from earlywarn.contract.events import PaymentEvent
 from earlywarn.features.state import EntityState, WindowedState, age
+from earlywarn.features.victims import PUSH_RAILS
 from earlywarn.features.window import (
+    KEY,
     TIME,
     VALUE,
     Entry,
@@ -34,6 +36,14 @@ CASH_OUT_RAILS: frozenset[str] = frozenset(("cash_out", "crypto_onramp"))
 
 HOUR = 3600.0
 DAY = 24 * HOUR
+#: A debit passes money on only when it arrived at most this long before (seconds): the
+#: simulated mule layers send on 10 to 90 minutes after the money lands, collectors
+#: within about 45 minutes.
+PASS_THROUGH_S = 2 * HOUR
+#: A debit larger than this times the fresh money still pending draws on the balance
+#: (rent, a cash withdrawal after a small transfer in) and passes nothing on; a mule
+#: sends on 90 to 99 % of what it received.
+PASS_SLACK = 1.1
 
 DEBIT_FEATURES: tuple[str, ...] = (
     "new_payee",
@@ -198,12 +208,18 @@ class CreditState(WindowedState):
     cap: ClassVar[int] = 256
     #: Suspected victims kept per payee (see :meth:`suspect`).
     suspects_cap: ClassVar[int] = 8
+    #: First-time push payers kept per payee, and for how long (see :meth:`recent_payers`).
+    payers_cap: ClassVar[int] = 6
+    payers_span_s: ClassVar[float] = 6 * HOUR
 
     def __init__(self) -> None:
         super().__init__()
         #: ``[time, payer account, event_id, weight, reporter, jurisdictions]`` of
         #: recent payments from payers just contacted by a risky party, latest per payer.
         self.suspects: list[list[Any]] = []
+        #: ``[time, payer account, event_id, reporter, [payer country, payee country]]``
+        #: of recent push payments from payers not seen in the last 24 h.
+        self.payers: list[list[Any]] = []
 
     @property
     def max_time(self) -> float:
@@ -222,8 +238,23 @@ class CreditState(WindowedState):
 
     def update(self, ev: PaymentEvent) -> None:
         """Add one payment received by this account."""
-        self.window.add(ev.event_time, value=ev.amount, key=key_id(ev.payer_account))
+        payer = key_id(ev.payer_account)
+        known = any(e[KEY] == payer for e in self.window.select(DAY, ev.event_time))
+        self.window.add(ev.event_time, value=ev.amount, key=payer)
         self._observe(ev.event_id, ev.event_time)
+        if ev.rail in PUSH_RAILS and not known:
+            row = [float(ev.event_time), ev.payer_account, ev.event_id, ev.institution]
+            row.append([ev.payer_country or "", ev.payee_country or ""])
+            horizon = self.window.max_time - self.payers_span_s
+            rows = [p for p in self.payers if p[0] >= horizon] + [row]
+            self.payers = sorted(rows, key=lambda p: (p[0], p[2]))[-self.payers_cap :]
+
+    def recent_payers(self, t: float, within_s: float) -> list[list[Any]]:
+        """Push payments from first-time payers (none in the 24 h before) in the
+        ``within_s`` seconds up to ``t``: whom to warn when this account is found to be a
+        collecting mule after they paid it. Bounded: :attr:`payers_cap` in
+        :attr:`payers_span_s`."""
+        return [p for p in self.payers if t - within_s <= p[0] <= t]
 
     def suspect(
         self,
@@ -254,6 +285,8 @@ class CreditState(WindowedState):
         out = super().to_json()
         if self.suspects:
             out["x"] = self.suspects
+        if self.payers:
+            out["y"] = self.payers
         return out
 
     @classmethod
@@ -261,6 +294,7 @@ class CreditState(WindowedState):
         """Rebuild a state from :meth:`to_json` output."""
         state = super().from_json(obj)
         state.suspects = [list(s) for s in obj.get("x", ())]
+        state.payers = [list(p) for p in obj.get("y", ())]
         return state
 
     def features(self, now: float | None = None) -> dict[str, float]:
@@ -281,7 +315,7 @@ def account_features(
     debit: DebitState | None,
     credit: CreditState | None,
     *,
-    pass_through_s: float = 1800.0,
+    pass_through_s: float = PASS_THROUGH_S,
 ) -> dict[str, float]:
     """Money-mule features of one account, combining its debit and credit sides.
 
@@ -299,7 +333,8 @@ def account_features(
     -------
     dict
         :data:`DEBIT_FEATURES` and :data:`CREDIT_FEATURES`, plus ``pass_through_ratio``
-        (share of the credited amount sent on within ``pass_through_s``, 24 h) and
+        (share of the credited amount sent on within ``pass_through_s``, 24 h, by debits
+        no larger than :data:`PASS_SLACK` times the fresh money pending) and
         ``min_credit_to_debit_s`` (shortest gap from a credit to a following debit, 24 h;
         ``86400`` when there is none).
 
@@ -311,6 +346,9 @@ def account_features(
     >>> f = account_features(d, c)
     >>> f["pass_through_ratio"], f["min_credit_to_debit_s"]
     (0.9, 120.0)
+    >>> d.update(PaymentEvent("d2", 180.0, "BANK", "M", "Y", 5000.0, "THB", "cash_out"))
+    >>> account_features(d, c)["pass_through_ratio"]  # 5,000 out of 100 fresh: savings
+    0.9
     """
     debit = debit if debit is not None else DebitState()
     credit = credit if credit is not None else CreditState()
@@ -332,7 +370,11 @@ def account_features(
 
 
 def _pass_through(
-    credits: Sequence[Entry], debits: Sequence[Entry], within_s: float, credited: float
+    credits: Sequence[Entry],
+    debits: Sequence[Entry],
+    within_s: float,
+    credited: float,
+    slack: float = PASS_SLACK,
 ) -> float:
     """Share of the credited amount sent on within ``within_s`` of arriving.
 
@@ -340,6 +382,18 @@ def _pass_through(
     debit at the same instant): each debit consumes what is left of the credits that
     arrived at most ``within_s`` before it. A merchant sweeping a day of takings to its
     own bank only matches the last few minutes of sales, a mule matches nearly all.
+    A debit larger than ``slack`` times what is pending is paid from the balance and
+    consumes nothing: an ordinary account that receives 100 and withdraws 5,000 minutes
+    later did not pass the 100 on (before, such accounts scored a full pass-through,
+    and the payments label model flagged them as mules).
+
+    Examples
+    --------
+    >>> c = [(0.0, 0, 1000.0, 0, 0)]
+    >>> _pass_through(c, [(60.0, 0, 950.0, 0, 0)], 600.0, 1000.0)
+    0.95
+    >>> _pass_through(c, [(60.0, 0, 9000.0, 0, 0)], 600.0, 1000.0)
+    0.0
     """
     if credited <= 0 or not debits:
         return 0.0
@@ -354,6 +408,8 @@ def _pass_through(
             continue
         while pending and pending[0][0] < t - within_s:
             pending.popleft()
+        if amount > slack * sum(p[1] for p in pending):
+            continue
         while amount > 0 and pending:
             take = min(amount, pending[0][1])
             passed += take

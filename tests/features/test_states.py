@@ -150,9 +150,9 @@ def test_account_features_do_not_depend_on_side_order() -> None:
 def test_debits_long_after_credits_do_not_pass_through() -> None:
     c, d = CreditState(), DebitState()
     c.update(pay(1, 0.0, "V", "M", 1000.0))
-    d.update(pay(2, 7200.0, "M", "X", 1000.0))
+    d.update(pay(2, 10800.0, "M", "X", 1000.0))  # 3 h later: past the 2 h pass-through
     f = account_features(d, c)
-    assert f["pass_through_ratio"] == 0.0 and f["min_credit_to_debit_s"] == 7200.0
+    assert f["pass_through_ratio"] == 0.0 and f["min_credit_to_debit_s"] == 10800.0
     assert account_features(None, None)["fan_in_24h"] == 0.0
 
 

@@ -1,0 +1,29 @@
+"""Pass-through: money sent on right after it arrived, not spending from the balance."""
+
+from __future__ import annotations
+
+from earlywarn.contract.events import PaymentEvent
+from earlywarn.features.payments import CreditState, DebitState, account_features
+
+
+def _pay(i: int, t: float, payer: str, payee: str, amount: float, rail: str) -> PaymentEvent:
+    return PaymentEvent(f"p{i}", t, "BANK", payer, payee, amount, "THB", rail)
+
+
+def test_a_layer_mule_sending_on_after_an_hour_passes_money_through() -> None:
+    credit, debit = CreditState(), DebitState()
+    credit.update(_pay(1, 0.0, "COLLECTOR", "LAYER", 400.0, "bank_transfer"))
+    debit.update(_pay(2, 3600.0, "LAYER", "ATM", 396.0, "cash_out"))  # 60 min later
+    assert account_features(debit, credit)["pass_through_ratio"] == 0.99
+    late = DebitState()
+    late.update(_pay(3, 3 * 3600.0, "LAYER", "ATM", 396.0, "cash_out"))  # 3 h later
+    assert account_features(late, credit)["pass_through_ratio"] == 0.0
+
+
+def test_spending_from_the_balance_after_a_small_transfer_in_is_no_pass_through() -> None:
+    credit, debit = CreditState(), DebitState()
+    credit.update(_pay(1, 0.0, "FRIEND", "SAVER", 107.0, "bank_transfer"))
+    debit.update(_pay(2, 720.0, "SAVER", "ATM", 5000.0, "cash_out"))  # savings, 12 min on
+    f = account_features(debit, credit)
+    assert f["pass_through_ratio"] == 0.0
+    assert f["min_credit_to_debit_s"] == 720.0  # still a quick debit, which says less
