@@ -283,3 +283,44 @@ def test_after_a_scam_call_only_an_unusually_large_transfer_is_a_victim_in_progr
     assert _vip(_run(pipe, "payments.events", usual)) == []  # most people called are not scammed
     large = {**_pay(3, "TH-KBANK:1", VICTIM, 25), "payee_account": "TH-KBANK:NEW2", "amount": 2000}
     assert _vip(_run(pipe, "payments.events", large)) == ["TH-KBANK:1"]
+
+
+def test_the_payee_of_a_sim_swapped_account_is_flagged_as_a_mule() -> None:
+    pipe = _pipe()
+    owner = "+66844444401"
+    call = {**_call(1, owner, "+66855555501", imei="356741085048204"), "answered": True}
+    _run(pipe, "telco.cdr", call)  # the number's usual device
+    first = {**_pay(1, "TH-KBANK:OWN", owner, 2), "payee_account": "TH-KBANK:RENT", "amount": 300}
+    _run(pipe, "payments.events", first)
+    swapped = {**_call(2, owner, "+66855555501", m=30), "answered": True}
+    swapped["caller_imei"], swapped["cell_id"] = "490154203237518", "C9"
+    _run(pipe, "telco.cdr", swapped)  # the number moves to a new device
+    drain = {**_pay(2, "TH-KBANK:OWN", owner, 40), "payee_account": "TH-KBANK:DROP"}
+    found = _alerts(_run(pipe, "payments.events", {**drain, "amount": 3000}))
+    assert ("sim_swap", "TH-KBANK:OWN") in found
+    assert ("mule", "TH-KBANK:DROP") in found
+    # the old payee of the same owner, paid again before the swap, was not flagged
+    assert ("mule", "TH-KBANK:RENT") not in found
+
+
+def test_first_time_payers_of_an_account_flagged_as_a_collector_are_warned_then() -> None:
+    pipe = _pipe()
+    paid: list[tuple[str, str]] = []
+    for i in range(6):  # six people pay one account; nothing flags it yet
+        body = _pay(i, f"TH-KBANK:V{i}", f"+6681111120{i}", 10 + i, amount=800)
+        paid += _alerts(
+            _run(pipe, "payments.events", {**body, "rail": "card" if i == 5 else "bank_transfer"})
+        )
+    assert _vip_of(paid) == []
+    found: list[tuple[str, str]] = []
+    for j in range(3):  # the account sends nearly all of it on within minutes, to cash
+        out = {**_pay(20 + j, "TH-KBANK:MULE", "+66822222209", 20 + j), "amount": 1500}
+        out = {**out, "payee_account": f"TH-KBANK:ATM{j}", "rail": "cash_out"}
+        found += _alerts(_run(pipe, "payments.events", out))
+    assert ("mule", "TH-KBANK:MULE") in found
+    # the five who pushed money to it are warned once each; the card payer is not
+    assert sorted(_vip_of(found)) == [f"TH-KBANK:V{i}" for i in range(5)]
+
+
+def _vip_of(alerts: list[tuple[str, str]]) -> list[str]:
+    return [e for t, e in alerts if t == "victim_in_progress"]

@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from earlywarn.detectors import Detection
+from earlywarn.contract.alert import Explanation
+from earlywarn.detectors import Detection, Finding
 from earlywarn.features import CreditState, key_id
 from earlywarn.features.victims import CALL, SubscriberState
 from earlywarn.scoring.core import fields_of
@@ -108,7 +109,35 @@ def _judge(core: Core, sub: SubscriberState, pay: list[Any], *, late: bool) -> l
         )
     if not late and sub.device_change and any(d.typology == "sim_swap" for d in found):
         found += _swap_device(core, sub, found, t)
+        found += _swap_payee(core, sub, found, payee, Linked(event_id, t, "payments"))
     return found
+
+
+def _swap_payee(
+    core: Core, sub: SubscriberState, found: Sequence[Detection], payee: str, paid: Linked
+) -> list[Detection]:
+    """A mule alert on the payee of a taken-over account's transfer.
+
+    A SIM-swap drain goes to a mule that only a few takeovers pay (on the tuning seeds
+    one to three, under any fan-in gate), so the mule detectors missed nearly all of
+    them; the takeover itself is the evidence.
+    """
+    swap = next(d for d in found if d.typology == "sim_swap")
+    detector = core.by_name.get(swap.detector)
+    reason = Explanation(
+        feature="payer_takeover",
+        value=round(swap.score, 4),
+        threshold_or_baseline=core.threshold(detector) if detector is not None else 0.0,
+        detail=f"received a transfer from an account just taken over by a SIM swap "
+        f"(score {swap.score:.2f})",
+    )
+    f = Finding(score=swap.score * 0.95, reasons=(reason,), recommended_action="hold_payment")
+    mule = core.by_name.get("mule")
+    sev = mule.severity(f.score) if mule is not None else swap.severity
+    hit = ("sim-swap-payee", "mule", "account", f, sev, 72 * 3600.0, f"id:{payee}")
+    return core.run_hit(
+        paid, hit, own=sub, jurisdictions=swap.jurisdictions, reporter=swap.reporter
+    )
 
 
 def _swap_device(
