@@ -26,6 +26,11 @@ UNTYPED = frozenset(("anomaly",))
 OFF = 1.01
 #: Label-model thresholds are never set below this probability.
 SUPERVISED_FLOOR = 0.5
+#: A model class with fewer positive entities than this in training is off: a threshold
+#: "calibrated" on two positives (seed 11's two pig-butchering labels gave the payments
+#: and call models a ``pig_butchering`` class at the 0.5 floor) says nothing about the
+#: next run.
+MIN_CLASS_POSITIVES = 10
 #: Weight of a decoy (a legitimate look-alike: call centre, bulk sender, payroll) among
 #: the negatives: in effect a threshold must clear every decoy seen in training, as the
 #: decoy target (at most 1 false alert per 100k events) asks far more than precision.
@@ -161,27 +166,33 @@ def model_thresholds(
     precision: float,
     models: Sequence[str],
     floor: float = SUPERVISED_FLOOR,
+    min_positives: int = MIN_CLASS_POSITIVES,
 ) -> dict[str, dict[str, float]]:
     """Per online model (label models ``sup-<channel>``, anomaly models ``hst-<channel>``)
     and class: the chosen threshold.
 
-    A class that reaches ``precision`` at no threshold is switched off (:data:`OFF`); one
-    with only positives keeps its lowest positive score; never below ``floor``.
+    A class that reaches ``precision`` at no threshold, or has fewer than
+    ``min_positives`` positive entities, is switched off (:data:`OFF`); one with only
+    positives keeps its lowest positive score; never below ``floor``.
 
     Examples
     --------
     >>> s = {("sup-cdr", "simbox"): [(0.99, True), (0.97, False), (0.9, False)],
     ...      ("sup-cdr", "wangiri"): [(0.7, True), (0.4, True)],
     ...      ("sup-sms", "smishing"): [(0.6, False), (0.3, True)]}
-    >>> model_thresholds(s, 0.9, ["sup-cdr", "sup-sms"])
+    >>> model_thresholds(s, 0.9, ["sup-cdr", "sup-sms"], min_positives=1)
     {'sup-cdr': {'simbox': 0.98, 'wangiri': 0.5}, 'sup-sms': {'smishing': 1.01}}
+    >>> model_thresholds(s, 0.9, ["sup-cdr"], min_positives=2)
+    {'sup-cdr': {'simbox': 1.01, 'wangiri': 0.5}}
     """
     chosen = choose_thresholds(scores, precision)
     out: dict[str, dict[str, float]] = {}
     for (model, typ), pairs in sorted(scores.items()):
         if model not in models:
             continue
-        if (model, typ) in chosen:
+        if sum(bool(r[1]) for r in pairs) < min_positives:
+            t = OFF
+        elif (model, typ) in chosen:
             t = chosen[model, typ]
         elif all(r[1] for r in pairs):
             t = min(r[0] for r in pairs)

@@ -114,8 +114,17 @@ def test_a_class_that_never_reaches_the_precision_is_switched_off() -> None:
         ("sup-payments", "mule"): [(0.97, True), (0.95, True), (0.9, False)],
         ("mule", "mule"): [(0.9, True), (0.1, False)],
     }
-    out = model_thresholds(scores, 0.9, ["sup-cdr", "sup-payments"])
+    out = model_thresholds(scores, 0.9, ["sup-cdr", "sup-payments"], min_positives=1)
     assert out == {"sup-cdr": {"simbox": OFF}, "sup-payments": {"mule": 0.925}}
+
+
+def test_a_class_with_a_handful_of_positives_is_switched_off() -> None:
+    # two positive entities above every negative: perfect precision, and no evidence
+    two = [(0.3, True), (0.25, True)] + [(0.01 * i, False, 5.0) for i in range(20)]
+    ten = [(0.9 - 0.01 * i, True) for i in range(10)] + [(0.2, False, 5.0)]
+    scores = {("sup-payments", "pig_butchering"): two, ("sup-payments", "mule"): ten}
+    out = model_thresholds(scores, 0.9, ["sup-payments"])
+    assert out == {"sup-payments": {"mule": 0.505, "pig_butchering": OFF}}
 
 
 def test_the_held_out_seed_is_not_trained_on() -> None:
