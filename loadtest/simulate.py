@@ -12,7 +12,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from loadtest.clock import MS_DAY, MS_HOUR, parse_ms
+from loadtest.clock import MS_DAY, MS_HOUR, iso_ms, parse_ms
 from loadtest.countries import COUNTRIES
 from loadtest.emit import Emitted, Emitter
 from loadtest.identifiers import IdFactory
@@ -114,6 +114,20 @@ def _drop_unseen(campaign: Campaign, events: list[Emitted]) -> None:
     campaign.entities = keep
 
 
+def _start_at_first_event(campaign: Campaign, events: list[Emitted]) -> None:
+    """Start ``campaign`` at its first event; its drawn window start goes to its params.
+
+    A campaign's window is drawn first and its events placed in it: a wangiri campaign's
+    first burst comes at a random time in its window, often hours after the window
+    opens. Time to detect is measured from the campaign's start, and nothing can be
+    detected before the first scam event, so that is where the campaign starts; its
+    labels are reported after it, never before the scam began.
+    """
+    campaign.params["window_start"] = iso_ms(campaign.start_ms)
+    if events:
+        campaign.start_ms = max(campaign.start_ms, min(e[0] for e in events))
+
+
 def build_scenario(config: ScenarioConfig) -> Scenario:
     """Draw the population, inject campaigns and decoys, and prepare the streams."""
     seed = config.seed
@@ -135,6 +149,7 @@ def build_scenario(config: ScenarioConfig) -> Scenario:
         _drop_unseen(campaign, events)
         truth.campaigns.append(campaign)
         streams.append(iter(events))
+        _start_at_first_event(campaign, events)
         labels += campaign_labels(
             campaign, spec.country, label_rng, label_em, end_ms, config.label_rate
         )

@@ -29,6 +29,7 @@ from earlywarn.stream.tuning import (
     CATCHUP_LAG,
     CATCHUP_WAIT_MS,
     install_fetch_wait,
+    install_node_drain,
     set_fetch_wait,
 )
 from earlywarn.stream.web import register_pages
@@ -119,6 +120,7 @@ class Worker:
         if wait_ms is not None:
             self.fetch_wait_ms = max(wait_ms, CATCHUP_WAIT_MS)  # start as if behind
             install_fetch_wait(self.fetch_wait_ms)
+        install_node_drain()  # one produce request per broker per linger, not per partition
         self.app = faust.App(settings.app_id, **faust_config(settings))
         topics = settings.topics
         n = settings.partitions

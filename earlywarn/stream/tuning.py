@@ -14,6 +14,12 @@ replay test but failed ``tests/reliability/test_faults.py``'s join/leave table c
 (a worker's live ``subscribers`` table differed from the one rebuilt from its
 changelog, twice in two runs; passed with ``events()``), and gave no drain gain that
 could be told from the noise, so it is not used.
+
+aiokafka sends a partition's batch when that batch's own linger runs out, so a worker
+that writes a record or two to each of dozens of partitions per event sends about one
+produce request per record; :func:`install_node_drain` sends every waiting batch of a
+broker together, as Kafka's Java producer does (20k-event drain: 637 and 674 events/s
+without it, 939 and 1,069 with it, runs alternated).
 """
 
 from __future__ import annotations
@@ -73,3 +79,80 @@ def set_fetch_wait(consumer: Any, wait_ms: int) -> bool:
         return False
     fetcher._fetch_max_wait_ms = int(wait_ms)  # read for every fetch request it builds
     return True
+
+
+def install_node_drain() -> bool:
+    """Drain every partition's batch of a broker once any of them is ready to send.
+
+    aiokafka (0.14) lets each partition's batch linger on its own clock and sends only
+    those whose linger ran out, so a worker writing a few records to each of dozens of
+    partitions (changelogs, re-keyed topics, alerts) sends a produce request nearly per
+    record. Kafka's Java producer drains all partitions of a ready node into one request.
+    This does the same; a batch is never held longer than its linger. Idempotent.
+    """
+    import collections
+
+    from aiokafka.producer.message_accumulator import MessageAccumulator
+
+    if getattr(MessageAccumulator.drain_by_nodes, _MARK, False):
+        return False
+
+    def drain_by_nodes(self: Any, ignore_nodes: Any, muted_partitions: Any = frozenset()) -> Any:
+        nodes: dict[Any, dict[Any, Any]] = collections.defaultdict(dict)
+        unknown_leaders_exist = False
+        remaining: float | None = None
+        leaders: dict[Any, Any] = {}
+        ready: set[Any] = set()
+        for tp in list(self._batches.keys()):
+            if tp in muted_partitions:
+                continue
+            leader = self._cluster.leader_for_partition(tp)
+            if leader is None or leader == -1:
+                if self._batches[tp][0].expired():
+                    batch = self._pop_batch(tp)
+                    err = (
+                        _errors().NotLeaderForPartitionError()
+                        if leader is None
+                        else _errors().LeaderNotAvailableError()
+                    )
+                    batch.failure(exception=err)
+                unknown_leaders_exist = True
+                continue
+            if ignore_nodes and leader in ignore_nodes:
+                continue
+            leaders[tp] = leader
+            linger = self._batches[tp][0].remaining_linger()
+            if not linger:
+                ready.add(leader)
+        for tp, leader in leaders.items():
+            if leader not in ready:
+                linger = self._batches[tp][0].remaining_linger()
+                if linger:
+                    remaining = min(remaining, linger) if remaining else linger
+                continue
+            batch = self._pop_batch(tp)
+            if not batch.is_empty():
+                nodes[leader][tp] = batch
+            else:
+                batch.done_noack()
+        if not self._waiter_future.done():
+            self._waiter_future.set_result(None)
+        self._waiter_future = self._loop.create_future()
+        if self._wakeup_handle:
+            self._wakeup_handle.cancel()
+            self._wakeup_handle = None
+        if remaining:
+            self._wakeup_handle = self._loop.call_later(
+                remaining, self._wakeup, self._waiter_future
+            )
+        return nodes, unknown_leaders_exist
+
+    setattr(drain_by_nodes, _MARK, True)
+    MessageAccumulator.drain_by_nodes = drain_by_nodes  # type: ignore[method-assign]
+    return True
+
+
+def _errors() -> Any:
+    from aiokafka import errors
+
+    return errors

@@ -114,3 +114,18 @@ def test_labels_are_delayed_after_campaign_start(small: Written) -> None:
             delays.append(parse_ms(obj["reported_time"]) - starts[obj["entity_id"]])
     assert delays
     assert min(delays) >= 2 * 3_600_000
+
+
+def test_campaigns_start_at_their_first_event(small: Written) -> None:
+    # campaign i's events carry event ids "c<i>-..." (its own emitter)
+    first: dict[str, int] = {}
+    for line in _lines(small.out / "events.jsonl"):
+        obj = orjson.loads(line)
+        if obj["topic"] != "earlywarn.labels" and obj["event_id"].startswith("c"):
+            prefix = obj["event_id"].split("-", 1)[0]
+            t = parse_ms(obj["event_time"])
+            first[prefix] = min(first.get(prefix, t), t)
+    for camp in small.truth.campaigns:
+        prefix = f"c{int(camp.campaign_id.split('-', 1)[0][1:])}"
+        assert camp.start_ms == first[prefix], camp.campaign_id
+        assert parse_ms(camp.params["window_start"]) <= camp.start_ms
