@@ -76,6 +76,7 @@ def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
         else None,
         app_id=getattr(args, "app_id", None),
         fetch_wait_ms=getattr(args, "fetch_wait_ms", None),
+        linger_ms=getattr(args, "linger_ms", None),
         **extra,
     )
 
@@ -229,6 +230,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="longest a fetch waits (default: 10 on the embedded broker; use 250 or more "
         "when it keeps data in s3://)",
+    )
+    p.add_argument(
+        "--linger-ms",
+        type=float,
+        default=None,
+        help="how long the producer holds a batch for more records (default 5)",
     )
     p.add_argument("--keys", type=Path, default=None, help="pseudonymisation keys file")
     p.add_argument("--models", type=Path, default=None, help="model artifacts (default models/)")

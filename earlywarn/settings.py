@@ -81,6 +81,10 @@ class Settings:
         embedded broker (``s3://`` storage) needs 250 or more: it answers nothing to a
         fetch whose wait ends before its storage read does. Env
         ``EARLYWARN_FETCH_WAIT_MS``.
+    linger_ms
+        How long the producer holds a batch for more records before sending it: longer
+        sends fewer, larger requests (less CPU per event), shorter sends alerts sooner.
+        Env ``EARLYWARN_LINGER_MS``.
     app_id
         Consumer group and Faust application id.
     partitions
@@ -120,6 +124,7 @@ class Settings:
     broker: str = DEFAULT_BROKER
     embedded: bool | None = None
     fetch_wait_ms: int | None = None
+    linger_ms: float = 5.0
     app_id: str = "earlywarn"
     partitions: int = 4
     data_dir: Path = Path("var/earlywarn")
@@ -201,7 +206,7 @@ def _coerce(name: str, raw: str) -> Any:
         return raw.strip().lower() in ("1", "true", "yes", "on")
     if name in ("partitions", "web_port", "max_message_bytes", "fetch_wait_ms"):
         return int(raw)
-    if name == "checkpoint_interval_s":
+    if name in ("checkpoint_interval_s", "linger_ms"):
         return float(raw)
     if name in ("data_dir", "keys_file", "models_dir", "routing_file") or name.endswith("file"):
         return Path(raw)

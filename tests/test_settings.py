@@ -28,3 +28,12 @@ def test_topic_kinds_follow_renamed_topics() -> None:
     t = Topics(cdr="op1.cdr")
     assert t.kinds()["op1.cdr"] == "cdr"
     assert t.regulator("TH") == "earlywarn.alerts.regulators.TH"
+
+
+def test_linger_from_env_reaches_the_producer() -> None:
+    from earlywarn.stream.app import faust_config
+
+    s = Settings.from_env({"EARLYWARN_LINGER_MS": "2.5"})
+    assert s.linger_ms == 2.5
+    assert faust_config(s)["producer_linger"] == 0.0025
+    assert faust_config(Settings.from_env({}))["producer_linger"] == 0.005

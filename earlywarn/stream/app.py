@@ -83,7 +83,7 @@ def faust_config(settings: Settings) -> dict[str, Any]:
         "stream_wait_empty": True,
         # Batch the many small records (changelogs, forwards, alerts) into fewer produce
         # requests: with no linger each one was its own request and socket write.
-        "producer_linger": 0.005,
+        "producer_linger": settings.linger_ms / 1000.0,
         "logging_config": None,
     }
     credentials = settings.security.faust_credentials()
