@@ -38,3 +38,22 @@ def test_models_pickled_before_gates_take_their_channels_defaults() -> None:
     del model.gates
     assert model.find([1.0, 120.0, 0.0]) is None
     assert model.find([1.0, 120.0, 0.9]) is not None
+
+
+def test_the_call_detail_simbox_class_needs_calls_around_the_clock() -> None:
+    rng = random.Random(5)
+    feats = ("calls_24h", "distinct_cells", "active_hours_24h")
+    m = LabelModel("cdr", feats, min_positives=10, threshold=0.6)
+    assert m.gates == CLASS_GATES["cdr"]
+    for _ in range(80):
+        m.learn([100.0 + 40 * rng.random(), 1.0, 18.0 + 6 * rng.random()], "simbox")
+        m.learn([3.0 * rng.random(), 3.0, 2.0 + 4 * rng.random()], NONE)
+    gateway = [120.0, 1.0, 22.0]
+    call_centre = [140.0, 1.0, 12.0]  # as busy, from one cell, but office hours only
+    assert m.find(gateway) is not None and m.find(gateway)[0] == "simbox"  # type: ignore[index]
+    assert m.scores(call_centre)["simbox"] == 0.0 and m.find(call_centre) is None
+    ungated = LabelModel("cdr", feats, min_positives=10, threshold=0.6, gates={})
+    for _ in range(80):
+        ungated.learn([100.0 + 40 * rng.random(), 1.0, 18.0 + 6 * rng.random()], "simbox")
+        ungated.learn([3.0 * rng.random(), 3.0, 2.0 + 4 * rng.random()], NONE)
+    assert ungated.scores(call_centre)["simbox"] > 0.6  # what the gate removes
