@@ -200,6 +200,7 @@ def evaluate(truth: GroundTruth, alerts: list[AlertRecord]) -> Evaluation:
     total_entities = sum(truth.entity_counts.values()) or len(idx.rows)
     first: dict[tuple[str, Key], list[int]] = defaultdict(list)  # (row, key) -> alert times
     alerted: dict[str, set[Key]] = defaultdict(set)
+    own: dict[str, set[Key]] = defaultdict(set)  # alerted with the row's own typology
     best: dict[Key, float] = {}
     rows = {r: RowMetrics(r) for r in (*ACCEPTED, ALL)}
     places = 0
@@ -214,9 +215,11 @@ def evaluate(truth: GroundTruth, alerts: list[AlertRecord]) -> Evaluation:
             wrong[a.typology, a.reason, "decoy" if key in idx.decoys else "false"] += 1
         for r in [r for r, acc in ACCEPTED.items() if a.typology in acc] + [ALL]:
             rows[r].alerts += 1
-            rows[r].decoy_alerts += key in idx.decoys
             alerted[r].add(key)
             first[r, key].append(a.event_ms)
+            if r in (a.typology, ALL):  # a false alert counts in its own typology's row only
+                rows[r].decoy_alerts += key in idx.decoys
+                own[r].add(key)
     positives_all = set(idx.rows)
     delays: dict[str, list[float | None]] = {}
     for r, m in rows.items():
@@ -224,7 +227,7 @@ def evaluate(truth: GroundTruth, alerts: list[AlertRecord]) -> Evaluation:
         m.positives = len(pos)
         m.alerted_entities = len(alerted[r])
         tp = alerted[r] & pos
-        m.false_entities = len(alerted[r] - positives_all - idx.neutral)
+        m.false_entities = len(own[r] - positives_all - idx.neutral)
         m.cross_entities = m.alerted_entities - len(tp) - m.false_entities
         delays[r] = []
         for key in pos:

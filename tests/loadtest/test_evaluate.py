@@ -72,8 +72,11 @@ def test_precision_recall_f1() -> None:
     assert w.precision == pytest.approx(0.5)
     assert w.recall == pytest.approx(0.5)
     assert w.f1 == pytest.approx(0.5)
-    imp = ev.rows["impersonation"]  # accepts wangiri alerts: W1 is cross-typology, CC1 false
-    assert (imp.recall, imp.precision, imp.cross_entities) == (1.0, 0.5, 1)
+    # impersonation accepts wangiri alerts: W1 is cross-typology, and CC1's false wangiri
+    # alert counts against the wangiri row, not this one
+    imp = ev.rows["impersonation"]
+    assert (imp.recall, imp.precision, imp.cross_entities, imp.false_entities) == (1.0, 1.0, 2, 0)
+    assert imp.decoy_alerts == 0
     vic = ev.rows["victim_in_progress"]
     assert (vic.recall, vic.precision, vic.cross_entities) == (1.0, 1.0, 1)
     mule = ev.rows["mule"]
