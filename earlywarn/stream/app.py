@@ -26,10 +26,10 @@ from earlywarn.scoring import Engine
 from earlywarn.settings import Settings
 from earlywarn.stream.tables import make_table
 from earlywarn.stream.tuning import (
-    CATCHUP_LAG,
     CATCHUP_WAIT_MS,
     install_fetch_wait,
     install_node_drain,
+    is_behind,
     set_fetch_wait,
 )
 from earlywarn.stream.web import register_pages
@@ -164,6 +164,7 @@ class Worker:
             defer_writes=True,
         )
         self._positions: dict[tuple[str, int], int] = {}
+        self._checked: dict[tuple[str, int], int | None] = {}  # positions at the last check
         self._agent_topics = {
             t.get_topic_name() for t in (*self.inputs.values(), *self.internal.values())
         }
@@ -177,7 +178,7 @@ class Worker:
         for kind, topic in self.internal.items():
             app.agent(topic, name=f"earlywarn.internal.{kind}")(self._internal_agent(kind))
         register_pages(self)  # /metrics, /tables, /healthz, /readyz
-        app.timer(interval=5.0)(self._update_lag)
+        app.timer(interval=1.0)(self._update_lag)  # the bench reads it: when is a backlog gone
         if self.fetch_floor_ms is not None:
             app.timer(interval=0.5)(self._tune_fetch)
         app.timer(interval=self.settings.checkpoint_interval_s)(self._checkpoint)
@@ -284,11 +285,16 @@ class Worker:
         floor = self.fetch_floor_ms
         if floor is None:
             return
-        behind = bool(getattr(self.app, "in_recovery", False)) or any(
-            self._lag(tp, unread=True) > CATCHUP_LAG
+        now = {
+            (tp.topic, tp.partition): (
+                self._lag(tp, unread=True),
+                self._positions.get((tp.topic, tp.partition)),
+            )
             for tp in self.app.consumer.assignment()
             if tp.topic in self._agent_topics  # not e.g. the global table's changelog
-        )
+        }
+        previous, self._checked = self._checked, {k: pos for k, (_, pos) in now.items()}
+        behind = bool(getattr(self.app, "in_recovery", False)) or is_behind(now, previous)
         want = max(floor, CATCHUP_WAIT_MS) if behind else floor
         if want != self.fetch_wait_ms and set_fetch_wait(self.app.consumer, want):
             log.info("fetch wait %d ms (%s)", want, "catching up" if behind else "caught up")

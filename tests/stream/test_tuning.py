@@ -91,3 +91,14 @@ async def _test_unknown_leader_is_reported_and_kept() -> None:
     nodes, unknown = acc.drain_by_nodes(ignore_nodes=set())
     assert unknown and dict(nodes) == {}
     assert a in acc._batches  # not expired yet: kept for when the leader is known
+
+
+def test_a_small_backlog_that_does_not_move_counts_as_behind() -> None:
+    from earlywarn.stream.tuning import CATCHUP_LAG, is_behind
+
+    a, b = ("earlywarn.internal.by-imei", 0), ("telco.cdr", 1)
+    assert not is_behind({a: (0, 7), b: (CATCHUP_LAG, 99)}, {a: 7, b: 50})
+    assert is_behind({a: (0, 7), b: (CATCHUP_LAG + 1, 99)}, {a: 7, b: 50})
+    assert is_behind({a: (12, 7), b: (0, 99)}, {a: 7, b: 99})  # a stuck, however small
+    assert is_behind({a: (12, None)}, {a: None})  # never read anything, data waiting
+    assert not is_behind({a: (12, 7)}, {})  # first check: nothing to compare with yet
