@@ -27,6 +27,7 @@ from earlywarn.settings import Settings
 from earlywarn.stream.tables import make_table
 from earlywarn.stream.tuning import (
     CATCHUP_WAIT_MS,
+    count_stalls,
     install_fetch_wait,
     install_node_drain,
     is_behind,
@@ -165,6 +166,7 @@ class Worker:
         )
         self._positions: dict[tuple[str, int], int] = {}
         self._checked: dict[tuple[str, int], int | None] = {}  # positions at the last check
+        self._stalls: dict[tuple[str, int], int] = {}  # checks in a row lagging, not moving
         self._agent_topics = {
             t.get_topic_name() for t in (*self.inputs.values(), *self.internal.values())
         }
@@ -293,8 +295,9 @@ class Worker:
             for tp in self.app.consumer.assignment()
             if tp.topic in self._agent_topics  # not e.g. the global table's changelog
         }
-        previous, self._checked = self._checked, {k: pos for k, (_, pos) in now.items()}
-        behind = bool(getattr(self.app, "in_recovery", False)) or is_behind(now, previous)
+        self._stalls = count_stalls(now, self._checked, self._stalls)
+        self._checked = {k: pos for k, (_, pos) in now.items()}
+        behind = bool(getattr(self.app, "in_recovery", False)) or is_behind(now, self._stalls)
         want = max(floor, CATCHUP_WAIT_MS) if behind else floor
         if want != self.fetch_wait_ms and set_fetch_wait(self.app.consumer, want):
             log.info("fetch wait %d ms (%s)", want, "catching up" if behind else "caught up")

@@ -94,11 +94,24 @@ async def _test_unknown_leader_is_reported_and_kept() -> None:
 
 
 def test_a_small_backlog_that_does_not_move_counts_as_behind() -> None:
-    from earlywarn.stream.tuning import CATCHUP_LAG, is_behind
+    from earlywarn.stream.tuning import CATCHUP_LAG, STALL_CHECKS, count_stalls, is_behind
 
     a, b = ("earlywarn.internal.by-imei", 0), ("telco.cdr", 1)
-    assert not is_behind({a: (0, 7), b: (CATCHUP_LAG, 99)}, {a: 7, b: 50})
-    assert is_behind({a: (0, 7), b: (CATCHUP_LAG + 1, 99)}, {a: 7, b: 50})
-    assert is_behind({a: (12, 7), b: (0, 99)}, {a: 7, b: 99})  # a stuck, however small
-    assert is_behind({a: (12, None)}, {a: None})  # never read anything, data waiting
-    assert not is_behind({a: (12, 7)}, {})  # first check: nothing to compare with yet
+    assert not is_behind({a: (0, 7), b: (CATCHUP_LAG, 99)}, {})
+    assert is_behind({a: (0, 7), b: (CATCHUP_LAG + 1, 99)}, {})
+    # a lags 12 records and stays at offset 7, check after check; b keeps moving
+    stalls: dict[tuple[str, int], int] = {}
+    previous: dict[tuple[str, int], int | None] = {}
+    seen = []
+    for i in range(STALL_CHECKS + 1):
+        now = {a: (12, 7), b: (50, 100 + i)}
+        stalls = count_stalls(now, previous, stalls)
+        previous = {k: pos for k, (_, pos) in now.items()}
+        seen.append(is_behind(now, stalls))
+    assert seen == [False] * STALL_CHECKS + [True]
+    assert stalls[b] == 0
+    # once a moves (or catches up), it is not stuck any more
+    assert count_stalls({a: (5, 9)}, previous, stalls) == {a: 0}
+    assert count_stalls({a: (0, 7)}, previous, stalls) == {a: 0}
+    # a partition never read, with data waiting, is stuck the same way
+    assert count_stalls({a: (12, None)}, {a: None}, {a: 2}) == {a: 3}
