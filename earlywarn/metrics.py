@@ -84,6 +84,17 @@ class Metrics:
             ["topic", "partition"],
             registry=r,
         )
+        self.fetch_wait = Gauge(
+            "earlywarn_fetch_wait_seconds",
+            "Longest a fetch now waits for data, where the worker tunes it (embedded broker: "
+            "short once caught up, long while behind or while a partition is stuck).",
+            registry=r,
+        )
+        self.stalled_partitions = Gauge(
+            "earlywarn_stalled_partitions",
+            "Partitions that lagged without moving for 2 s or more at the last check.",
+            registry=r,
+        )
         self.processing_errors = Counter(
             "earlywarn_processing_errors",
             "Events whose processing raised; each is dead-lettered, the worker goes on.",

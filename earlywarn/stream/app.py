@@ -27,6 +27,7 @@ from earlywarn.settings import Settings
 from earlywarn.stream.tables import make_table
 from earlywarn.stream.tuning import (
     CATCHUP_WAIT_MS,
+    STALL_CHECKS,
     count_stalls,
     install_fetch_wait,
     install_node_drain,
@@ -297,11 +298,16 @@ class Worker:
         }
         self._stalls = count_stalls(now, self._checked, self._stalls)
         self._checked = {k: pos for k, (_, pos) in now.items()}
+        stuck = sum(1 for n in self._stalls.values() if n >= STALL_CHECKS)
+        self.metrics.stalled_partitions.set(stuck)
         behind = bool(getattr(self.app, "in_recovery", False)) or is_behind(now, self._stalls)
         want = max(floor, CATCHUP_WAIT_MS) if behind else floor
         if want != self.fetch_wait_ms and set_fetch_wait(self.app.consumer, want):
-            log.info("fetch wait %d ms (%s)", want, "catching up" if behind else "caught up")
+            # debug: under load it switches every few seconds; the gauges below show it
+            log.debug("fetch wait %d ms (%s)", want, "catching up" if behind else "caught up")
             self.fetch_wait_ms = want
+        if self.fetch_wait_ms is not None:
+            self.metrics.fetch_wait.set(self.fetch_wait_ms / 1000)
 
     def _lag(self, tp: Any, *, unread: bool = False) -> int:
         """Messages of ``tp`` behind its high watermark; ``-1`` when it is not known yet.

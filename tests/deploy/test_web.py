@@ -74,6 +74,9 @@ def test_worker_serves_probes_and_writes_json_logs(
     assert body["assigned_partitions"] == (len(Topics().kinds()) + len(INTERNAL_TOPICS)) * 2
     assert worker.metric("earlywarn_worker_ready") == 1.0
     assert worker.metric("earlywarn_worker_assigned_partitions") == body["assigned_partitions"]
+    # Idle on the embedded broker: the fetch wait drops to its short floor, nothing is stuck.
+    wait_for(lambda: worker.metric("earlywarn_fetch_wait_seconds") == 0.01, 30, "short fetch wait")
+    assert worker.metric("earlywarn_stalled_partitions") == 0.0
 
     records = []
     for line in worker.log_text().splitlines():
