@@ -6,7 +6,7 @@ import random
 
 from earlywarn.learning.supervised import CLASS_GATES, NONE, LabelModel
 
-FEATURES = ("cash_out_share_24h", "min_credit_to_debit_s", "pass_through_ratio")
+FEATURES = ("cash_out_share_24h", "min_credit_to_debit_s", "pass_through_ratio", "fan_in_24h")
 
 
 def _trained(gates: dict[str, tuple[tuple[str, float], ...]] | None = None) -> LabelModel:
@@ -14,18 +14,19 @@ def _trained(gates: dict[str, tuple[tuple[str, float], ...]] | None = None) -> L
     rng = random.Random(3)
     m = LabelModel("payments", FEATURES, min_positives=10, threshold=0.6, gates=gates)
     for _ in range(80):
-        m.learn([0.9 + 0.1 * rng.random(), 300.0 * rng.random(), 0.95], "mule")
-        m.learn([0.1 * rng.random(), 80_000.0, 0.05 * rng.random()], NONE)
+        m.learn([0.9 + 0.1 * rng.random(), 300.0 * rng.random(), 0.95, 3.0], "mule")
+        m.learn([0.1 * rng.random(), 80_000.0, 0.05 * rng.random(), 1.0], NONE)
     return m
 
 
 def test_the_payments_mule_class_needs_money_passed_on() -> None:
     model = _trained()
-    assert model.gates == {"mule": (("pass_through_ratio", 0.5),)} == CLASS_GATES["payments"]
-    mule = [1.0, 120.0, 0.9]
+    gates = {"mule": (("pass_through_ratio", 0.5), ("fan_in_24h", 2.0))}
+    assert model.gates == gates == CLASS_GATES["payments"]
+    mule = [1.0, 120.0, 0.9, 3.0]
     # an ordinary account withdrawing cash minutes after a small transfer in: it passed
     # nothing on, whatever the probabilities say
-    saver = [1.0, 120.0, 0.0]
+    saver = [1.0, 120.0, 0.0, 3.0]
     assert model.find(mule) is not None and model.find(mule)[0] == "mule"  # type: ignore[index]
     assert model.scores(saver)["mule"] == 0.0
     assert model.find(saver) is None
@@ -33,11 +34,21 @@ def test_the_payments_mule_class_needs_money_passed_on() -> None:
     assert ungated.scores(saver)["mule"] > 0.6  # what the gate removes
 
 
+def test_the_payments_mule_class_needs_more_than_one_payer() -> None:
+    model = _trained()
+    # someone who sent on, in cash, what one relative had just sent them
+    relayed = [1.0, 120.0, 0.9, 1.0]
+    assert model.scores(relayed)["mule"] == 0.0 and model.find(relayed) is None
+    assert model.find([1.0, 120.0, 0.9, 2.0]) is not None
+    ungated = _trained(gates={})
+    assert ungated.scores(relayed)["mule"] > 0.6  # what the gate removes
+
+
 def test_models_pickled_before_gates_take_their_channels_defaults() -> None:
     model = _trained()
     del model.gates
-    assert model.find([1.0, 120.0, 0.0]) is None
-    assert model.find([1.0, 120.0, 0.9]) is not None
+    assert model.find([1.0, 120.0, 0.0, 3.0]) is None
+    assert model.find([1.0, 120.0, 0.9, 3.0]) is not None
 
 
 def test_the_call_detail_simbox_class_needs_calls_around_the_clock() -> None:
