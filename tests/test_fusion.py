@@ -324,3 +324,26 @@ def test_first_time_payers_of_an_account_flagged_as_a_collector_are_warned_then(
 
 def _vip_of(alerts: list[tuple[str, str]]) -> list[str]:
     return [e for t, e in alerts if t == "victim_in_progress"]
+
+
+def test_the_number_that_groomed_two_escalating_crypto_depositors_is_flagged() -> None:
+    pipe = _pipe()
+    groomer, friend = "+85512000001", "+66833333301"
+    victims = [("TH-KBANK:PV1", "+66811111131"), ("TH-KBANK:PV2", "+66811111132")]
+    for i, (_acct, msisdn) in enumerate(victims):
+        talk = {**_call(i, groomer, msisdn), "answered": True, "duration_s": 900}
+        _run(pipe, "telco.cdr", talk)
+    # a friend's long call to the first victim: a long talk alone names nobody
+    chat = {**_call(5, friend, victims[0][1]), "answered": True, "duration_s": 600}
+    _run(pipe, "telco.cdr", chat)
+    found: list[tuple[str, str]] = []
+    for v, (acct, msisdn) in enumerate(victims):
+        for step, amount in enumerate((100, 220, 480, 1000)):
+            body = _pay(10 * v + step, acct, msisdn, 10 + 10 * v + step, amount=amount)
+            body = {**body, "payee_account": "TH-XCHG:DEPOSIT", "rail": "crypto_onramp"}
+            found += _alerts(_run(pipe, "payments.events", body))
+        groomed = [e for t, e in found if t == "pig_butchering" and e.startswith("+")]
+        # one escalating victim is not enough; the second names the groomer, once
+        assert groomed == ([] if v == 0 else [groomer])
+    assert ("pig_butchering", "TH-XCHG:DEPOSIT") in found
+    assert ("pig_butchering", friend) not in found

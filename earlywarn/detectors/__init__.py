@@ -5,7 +5,7 @@ from earlywarn.detectors.cli_spoof import CliSpoofDetector
 from earlywarn.detectors.hotspot import HotspotDetector
 from earlywarn.detectors.impersonation import ImpersonationDetector
 from earlywarn.detectors.mule import MuleDetector
-from earlywarn.detectors.pig_butchering import PigButcheringDetector
+from earlywarn.detectors.pig_butchering import PigButcheringDetector, PigGroomerDetector
 from earlywarn.detectors.simbox import SimboxDetector, SimboxDeviceDetector
 from earlywarn.detectors.smishing import (
     SmishingDomainDetector,
@@ -33,6 +33,7 @@ def default_detectors() -> list[Detector]:
         SmishingDomainDetector(),
         MuleDetector(),
         PigButcheringDetector(),
+        PigGroomerDetector(),
         VictimInProgressDetector(),
         VictimFanInDetector(),
         SimSwapDetector(),
@@ -49,6 +50,7 @@ __all__ = [
     "ImpersonationDetector",
     "MuleDetector",
     "PigButcheringDetector",
+    "PigGroomerDetector",
     "SimSwapDetector",
     "SimboxDetector",
     "SimboxDeviceDetector",

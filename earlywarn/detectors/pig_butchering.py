@@ -56,3 +56,49 @@ class PigButcheringDetector(Detector):
         if score <= 0.0:
             return None
         return Finding(score=score, reasons=reasons, recommended_action="hold_payment")
+
+
+class PigGroomerDetector(Detector):
+    """The number behind several pig-butchering victims: it held long first calls with
+    each of them in the days before their crypto deposits escalated.
+
+    Runs on the caller's subscriber state (``channel = "groomer"``): ``groomed_victims``
+    counts distinct escalating victims whose long first calls came from this number in
+    7 days. One victim is not enough: a new acquaintance may call anyone for long, while
+    a groomer talks to one victim after another.
+
+    Examples
+    --------
+    >>> d = PigGroomerDetector()
+    >>> f = d.score_one({"groomed_victims": 2.0})
+    >>> f.score, f.recommended_action
+    (1.0, 'block_number')
+    >>> d.score_one({"groomed_victims": 1.0}) is None
+    True
+    """
+
+    name = "pig-groomer"
+    typology = "pig_butchering"
+    version = "1"
+    entity_type = "msisdn"
+    channel = "groomer"
+    ttl_s = 7 * 24 * 3600.0
+
+    def __init__(self, *, min_victims: float = 2.0, threshold: float = 0.75) -> None:
+        self.threshold = threshold
+        self.gate = Term(
+            "groomed_victims",
+            min_victims - 1.0,
+            min_victims,
+            1.0,
+            "held long first calls with {value:g} people whose crypto deposits then "
+            "escalated (threshold {threshold:g})",
+        )
+
+    def score_one(self, features: Mapping[str, float]) -> Finding | None:
+        """Score one caller's groomed-victim count; ``None`` below two victims."""
+        score = self.gate.strength(features)
+        if score <= 0.0:
+            return None
+        reasons = (self.gate.explain(features),)
+        return Finding(score=score, reasons=reasons, recommended_action="block_number")

@@ -7,8 +7,10 @@ arrives first (a symmetric event-time join). Suspected victim payments are then 
 onto the payee (:class:`CreditState` ``suspects``), where several victims paying one
 account mark it as a mule.
 
-The pending payments keep raw account ids (an alert must name the account to hold);
-everything else is a :func:`key_id` digest. Both lists are short and bounded.
+The pending payments keep raw account ids (an alert must name the account to hold), and
+so do the parties that held long first calls with the subscriber (``talkers``: a
+groomer must be named once its victims start paying); everything else is a digest.
+Every list is short and bounded.
 """
 
 from __future__ import annotations
@@ -37,7 +39,9 @@ class SubscriberState(EntityState):
     device; ``payees`` digests of payees its accounts paid before; ``pays`` the last few
     payments of its accounts as ``[time, account, payee, event_id, new_payee, push,
     amount_vs_max_prior, reporter, jurisdictions]``, so a contact that arrives after a
-    payment it preceded is still joined to it.
+    payment it preceded is still joined to it. ``talkers`` holds ``[time, party]`` of
+    the last few long first calls it answered; ``groomed`` (the subscriber as a caller)
+    ``[time, victim digest]`` of people it talked to whose crypto deposits then escalated.
 
     Examples
     --------
@@ -50,6 +54,11 @@ class SubscriberState(EntityState):
     >>> _ = s.pay(300.0, "A1", "ACC-1", "p1", True, True, 2.0, "BANK", ("TH",))
     >>> [p[3] for p in s.pays_after(100.0, 3600.0)]
     ['p1']
+    >>> s.talked(50.0, "+2327600002")
+    >>> s.talkers_before(400.0, 3600.0)
+    ['+2327600002']
+    >>> s.groom(500.0, 11), s.groom(600.0, 12), s.groom(700.0, 11)
+    (1, 2, 2)
     >>> SubscriberState.from_json(s.to_json()) == s
     True
     """
@@ -59,6 +68,10 @@ class SubscriberState(EntityState):
     pays_cap: ClassVar[int] = 4
     #: Payments older than this before the latest event are not kept for late contacts.
     pays_span_s: ClassVar[float] = 8 * HOUR
+    talkers_cap: ClassVar[int] = 4
+    groomed_cap: ClassVar[int] = 8
+    #: Long calls and the victims they led to are kept this long (grooming takes days).
+    groom_span_s: ClassVar[float] = 7 * 24 * HOUR
 
     def __init__(self) -> None:
         super().__init__()
@@ -66,6 +79,8 @@ class SubscriberState(EntityState):
         self.device_change: tuple[float, str] | None = None
         self.payees: list[int] = []
         self.pays: list[list[Any]] = []
+        self.talkers: list[list[Any]] = []
+        self.groomed: list[list[Any]] = []
         self.max_time = float("-inf")
 
     def contact(self, t: float, party: str, score: float, kind: float = CALL) -> None:
@@ -83,6 +98,24 @@ class SubscriberState(EntityState):
             c[2] = max(c[2], round(float(score), 4))
         if not hits:  # not recorded yet (arrives later) or already evicted
             self.contact(t, party, score, CALL)
+
+    def talked(self, t: float, party: str) -> None:
+        """Record a long first call from ``party`` (kept raw: it may have to be named)."""
+        rows = [r for r in self.talkers if r[1] != party and r[0] >= t - self.groom_span_s]
+        self.talkers = sorted([*rows, [float(t), party]])[-self.talkers_cap :]
+        self.max_time = max(self.max_time, t)
+
+    def talkers_before(self, t: float, within_s: float) -> list[str]:
+        """Parties whose long first call came in the ``within_s`` seconds up to ``t``."""
+        return [p for c_t, p in self.talkers if t - within_s <= c_t <= t]
+
+    def groom(self, t: float, victim: int) -> int:
+        """Record that ``victim`` (a digest), whom this number talked to, is being
+        fleeced; returns how many distinct such victims it has in the span."""
+        rows = [r for r in self.groomed if r[1] != victim and r[0] >= t - self.groom_span_s]
+        self.groomed = sorted([*rows, [float(t), victim]])[-self.groomed_cap :]
+        self.max_time = max(self.max_time, t)
+        return len(self.groomed)
 
     def recent_contacts(self, t: float, within_s: float) -> list[list[Any]]:
         """Contacts in the ``within_s`` seconds up to ``t``."""
@@ -135,6 +168,8 @@ class SubscriberState(EntityState):
             "p": self.payees,
             "q": self.pays,
             "t": None if self.max_time == float("-inf") else self.max_time,
+            **({"g": self.talkers} if self.talkers else {}),
+            **({"h": self.groomed} if self.groomed else {}),
         }
 
     @classmethod
@@ -150,5 +185,7 @@ class SubscriberState(EntityState):
         state.device_change = None if d is None else (float(d[0]), str(d[1]))
         state.payees = [int(p) for p in obj["p"]]
         state.pays = [list(p) for p in obj.get("q", ())]
+        state.talkers = [[float(r[0]), str(r[1])] for r in obj.get("g", ())]
+        state.groomed = [[float(r[0]), int(r[1])] for r in obj.get("h", ())]
         state.max_time = float("-inf") if obj["t"] is None else float(obj["t"])
         return state

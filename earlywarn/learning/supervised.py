@@ -28,7 +28,7 @@ NONE = "none"
 #: small transfer in or withdrew cash (seeds 12 and 99: 33 and 54 false accounts). It
 #: also collects from more than one payer: with one, the class flagged people who paid
 #: on what a single friend or relative sent them (seed 11 at 50k: 58 false accounts, all
-#: from one payer; 3 true mules were flagged by the model alone from one payer). A
+#: from one payer, at the cost of one true mule the model alone had flagged). A
 #: SIM-box gateway calls around the clock; the call-centre decoys keep office hours
 #: (8:00-20:00 local), and without the gate the call-detail model's ``simbox`` class
 #: flagged them (``make eval``, seed 99 at 50k: 68 alerts on decoys).

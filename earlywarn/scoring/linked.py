@@ -100,7 +100,7 @@ def process_linked(
         return hot, found
     if kind == "msisdn":
         sub = state if isinstance(state, SubscriberState) else SubscriberState()
-        return sub, process_subscriber(core, sub, ev, payload, jur, reporter)
+        return sub, process_subscriber(core, sub, ev, payload, jur, reporter, key)
     if kind == "suspect":
         credit = state if isinstance(state, CreditState) else None
         return process_suspect(core, key, payload, credit)

@@ -109,6 +109,21 @@ def process_debit(
     if pig and vip is not None:  # the payer of an escalating deposit run is a victim
         f = Finding(pig[0].score, pig[0].reasons, "hold_payment")
         found += _run_extra(core, ev, debit, vip, f, ev.payer_account, jur, ev.institution)
+    if pig and ev.payer_msisdn:  # and whoever groomed them is to be found by their number
+        core.pending.append(
+            forward(
+                "msisdn",
+                ev.payer_msisdn,
+                {
+                    "k": "pig",
+                    "t": ev.event_time,
+                    "e": ev.event_id,
+                    "o": ev.institution,
+                    "j": list(jur),
+                    "a": ev.payer_account,
+                },
+            )
+        )
     if ev.payer_msisdn:
         core.pending.append(
             forward(

@@ -75,6 +75,7 @@ def process_call(
                     "p": ev.caller,
                     "x": contact_risk(core, ev.caller, found, ev.event_time),
                     "v": CALL,
+                    "d": ev.duration_s,
                 },
             )
         )

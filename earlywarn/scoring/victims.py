@@ -32,6 +32,10 @@ WINDOW_S = 3 * 3600.0
 SUSPECT_RISK = 0.5
 #: Weight of a suspect whose risky contact was only a message (a call weighs 1).
 SMS_WEIGHT = 0.7
+#: A first call this long (seconds) is a conversation a groomer might have held.
+LONG_CALL_S = 300.0
+#: A groomer's long calls come this long before its victim's deposits escalate (seconds).
+GROOM_S = 7 * 24 * 3600.0
 
 
 def process_subscriber(
@@ -41,12 +45,15 @@ def process_subscriber(
     payload: Mapping[str, Any],
     jur: tuple[str, ...],
     reporter: str,
+    key: str = "",
 ) -> list[Detection]:
-    """One contact, device change or payment record of a subscriber."""
+    """One contact, device change, payment or grooming record of subscriber ``key``."""
     k, t = payload.get("k"), ev.event_time
     if k == "contact":
         kind = float(payload.get("v", CALL))
         sub.contact(t, str(payload["p"]), float(payload.get("x", 0.0)), kind)
+        if kind == CALL and float(payload.get("d", 0.0)) >= LONG_CALL_S:
+            sub.talked(t, str(payload["p"]))
         found: list[Detection] = []
         for pay in sub.pays_after(t, WINDOW_S):  # the contact arrived after its payment
             found += _judge(core, sub, pay, late=True)
@@ -60,6 +67,29 @@ def process_subscriber(
     if k == "device":
         sub.device(t, str(payload["i"]))
         return []
+    if k == "pig":  # this subscriber's crypto deposits escalate: who talked them into it?
+        for party in sub.talkers_before(t, GROOM_S):
+            core.pending.append(
+                forward(
+                    "msisdn",
+                    party,
+                    {**payload, "k": "groomed", "v": key_id(str(payload["a"]))},
+                )
+            )
+        return []
+    if k == "groomed":
+        n = sub.groom(t, int(payload["v"]))
+        return core.run(
+            ev,
+            {"groomed_victims": float(n)},
+            own=sub,
+            entity_id=key,
+            entity_type="msisdn",
+            jurisdictions=jur,
+            reporter=reporter,
+            learn=False,
+            channel="groomer",
+        )
     new_payee = sub.new_payee(str(payload["b"])) and bool(payload.get("n"))
     push = bool(payload.get("w", True))
     ratio = float(payload.get("r", 0.0))
