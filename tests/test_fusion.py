@@ -303,6 +303,20 @@ def test_the_payee_of_a_sim_swapped_account_is_flagged_as_a_mule() -> None:
     assert ("mule", "TH-KBANK:RENT") not in found
 
 
+def test_a_shop_paid_by_card_after_a_sim_swap_is_not_flagged_as_a_mule() -> None:
+    pipe = _pipe()
+    owner = "+66844444402"
+    call = {**_call(1, owner, "+66855555502", imei="356741085048204"), "answered": True}
+    _run(pipe, "telco.cdr", call)
+    swapped = {**_call(2, owner, "+66855555502", m=30), "answered": True}
+    swapped["caller_imei"], swapped["cell_id"] = "490154203237518", "C9"
+    _run(pipe, "telco.cdr", swapped)
+    shop = {**_pay(3, "TH-KBANK:OWN2", owner, 40), "payee_account": "TH-KBANK-M:SHOP"}
+    found = _alerts(_run(pipe, "payments.events", {**shop, "rail": "card", "amount": 900}))
+    assert ("sim_swap", "TH-KBANK:OWN2") in found  # the account is still at risk
+    assert ("mule", "TH-KBANK-M:SHOP") not in found
+
+
 def test_first_time_payers_of_an_account_flagged_as_a_collector_are_warned_then() -> None:
     pipe = _pipe()
     paid: list[tuple[str, str]] = []
@@ -347,3 +361,4 @@ def test_the_number_that_groomed_two_escalating_crypto_depositors_is_flagged() -
         assert groomed == ([] if v == 0 else [groomer])
     assert ("pig_butchering", "TH-XCHG:DEPOSIT") in found
     assert ("pig_butchering", friend) not in found
+

@@ -18,6 +18,7 @@ from earlywarn.contract.events import PaymentEvent
 from earlywarn.features.state import EntityState, WindowedState, age
 from earlywarn.features.victims import PUSH_RAILS
 from earlywarn.features.window import (
+    FLAGS,
     KEY,
     TIME,
     VALUE,
@@ -32,6 +33,8 @@ from earlywarn.features.window import (
 
 NEW_PAYEE = 1
 CASH_OUT = 2
+#: A card payment: a purchase from a merchant, which spends money instead of moving it on.
+SPEND = 4
 CASH_OUT_RAILS: frozenset[str] = frozenset(("cash_out", "crypto_onramp"))
 
 HOUR = 3600.0
@@ -122,6 +125,8 @@ class DebitState(EntityState):
         flags = NEW_PAYEE if remember(self.known_payees, payee, self.known_payees_cap) else 0
         if ev.rail in CASH_OUT_RAILS:
             flags |= CASH_OUT
+        elif ev.rail == "card":
+            flags |= SPEND
         if ev.rail == "crypto_onramp":
             self.ladder.append([float(ev.event_time), float(ev.amount)])
             self.ladder.sort()
@@ -336,7 +341,8 @@ def account_features(
         (share of the credited amount sent on within ``pass_through_s``, 24 h, by debits
         no larger than :data:`PASS_SLACK` times the fresh money pending) and
         ``min_credit_to_debit_s`` (shortest gap from a credit to a following debit, 24 h;
-        ``86400`` when there is none).
+        ``86400`` when there is none). Card payments (purchases) are not debits here: a
+        person who receives money from friends and goes shopping passes nothing on.
 
     Examples
     --------
@@ -349,12 +355,19 @@ def account_features(
     >>> d.update(PaymentEvent("d2", 180.0, "BANK", "M", "Y", 5000.0, "THB", "cash_out"))
     >>> account_features(d, c)["pass_through_ratio"]  # 5,000 out of 100 fresh: savings
     0.9
+    >>> c2, d2 = CreditState(), DebitState()
+    >>> c2.update(PaymentEvent("c2", 0.0, "BANK", "F1", "P", 1000.0, "THB", "bank_transfer"))
+    >>> d2.update(PaymentEvent("d3", 60.0, "BANK", "P", "SHOP", 900.0, "THB", "card"))
+    >>> f2 = account_features(d2, c2)
+    >>> f2["pass_through_ratio"], f2["min_credit_to_debit_s"]
+    (0.0, 86400.0)
     """
     debit = debit if debit is not None else DebitState()
     credit = credit if credit is not None else CreditState()
     now = max(debit.max_time, credit.max_time)
     out = {**debit.features(now), **credit.features(now)}
-    debits = debit.window.select(DAY, now)
+    # a card purchase spends money; only transfers, cash-outs and crypto move it on
+    debits = [e for e in debit.window.select(DAY, now) if not e[FLAGS] & SPEND]
     credits = credit.window.select(DAY, now)
     credit_times = [e[TIME] for e in credits]
     min_gap = DAY

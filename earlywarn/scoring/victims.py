@@ -139,7 +139,8 @@ def _judge(core: Core, sub: SubscriberState, pay: list[Any], *, late: bool) -> l
         )
     if not late and sub.device_change and any(d.typology == "sim_swap" for d in found):
         found += _swap_device(core, sub, found, t)
-        found += _swap_payee(core, sub, found, payee, Linked(event_id, t, "payments"))
+        if push:  # a shop paid by card after the swap is no mule
+            found += _swap_payee(core, sub, found, payee, Linked(event_id, t, "payments"))
     return found
 
 
