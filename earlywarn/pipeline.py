@@ -33,7 +33,7 @@ from earlywarn.contract.reasons import ContractError, Reason
 from earlywarn.detectors.base import Detection
 from earlywarn.features import CallerState, CreditState, DebitState, SenderState
 from earlywarn.features.ids import watch_id
-from earlywarn.features.linked import DomainState, HotspotState, ImeiState
+from earlywarn.features.linked import DomainState, HotspotState, ImeiState, RingState
 from earlywarn.features.state import EntityState
 from earlywarn.features.victims import SubscriberState
 from earlywarn.merge import merge_watch
@@ -68,6 +68,7 @@ INTERNAL_TOPICS: dict[str, str] = {
     "hotspot": "earlywarn.internal.by-place",
     "watch": "earlywarn.internal.watchlist",
     "suspect": "earlywarn.internal.by-payee-suspect",
+    "ring": "earlywarn.internal.by-route",
 }
 
 _LINKED: dict[str, tuple[str, Callable[[Any], EntityState]]] = {
@@ -76,6 +77,7 @@ _LINKED: dict[str, tuple[str, Callable[[Any], EntityState]]] = {
     "msisdn": ("subscribers", SubscriberState.from_json),
     "hotspot": ("hotspots", HotspotState.from_json),
     "suspect": ("credits", CreditState.from_json),
+    "ring": ("hotspots", RingState.from_json),  # keys ``ring:...``, apart from hot spots
 }
 
 

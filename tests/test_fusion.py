@@ -362,3 +362,20 @@ def test_the_number_that_groomed_two_escalating_crypto_depositors_is_flagged() -
     assert ("pig_butchering", "TH-XCHG:DEPOSIT") in found
     assert ("pig_butchering", friend) not in found
 
+
+def test_one_ring_calls_from_rotating_foreign_numbers_flag_the_numbers_on_the_route() -> None:
+    pipe = _pipe()
+    numbers = [f"+2162000000{n}" for n in range(6)]
+    found: list[tuple[str, str]] = []
+    for i in range(18):  # 18 one-ring calls in 6 minutes, each number ringing only 3
+        found += _alerts(
+            _run(pipe, "telco.cdr", _call(20 * i, numbers[i % 6], f"+668111112{i:02d}"))
+        )
+    flagged = sorted({e for t, e in found if t == "wangiri"})
+    assert flagged == numbers  # no number alone reaches WangiriDetector's burst gate
+    # the same volume of answered conversations from abroad is no Wangiri
+    talks: list[tuple[str, str]] = []
+    for i in range(18):
+        body = {**_call(20 * i, f"+3736900000{i % 6}", f"+668111113{i:02d}", m=30)}
+        talks += _alerts(_run(pipe, "telco.cdr", {**body, "answered": True, "duration_s": 240}))
+    assert [t for t, _ in talks if t == "wangiri"] == []

@@ -18,13 +18,14 @@ from earlywarn.detectors.victim import (
     VictimFanInDetector,
     VictimInProgressDetector,
 )
-from earlywarn.detectors.wangiri import WangiriDetector
+from earlywarn.detectors.wangiri import WangiriDetector, WangiriRouteDetector
 
 
 def default_detectors() -> list[Detector]:
     """A fresh instance of every built-in typology detector, with default thresholds."""
     return [
         WangiriDetector(),
+        WangiriRouteDetector(),
         SimboxDetector(),
         ImpersonationDetector(),
         CliSpoofDetector(),
@@ -60,6 +61,7 @@ __all__ = [
     "VictimFanInDetector",
     "VictimInProgressDetector",
     "WangiriDetector",
+    "WangiriRouteDetector",
     "brand_imitation",
     "default_detectors",
     "gated_score",

@@ -101,3 +101,61 @@ class WangiriDetector(Detector):
         if score <= 0.0:
             return None
         return Finding(score=score, reasons=reasons, recommended_action="block_number")
+
+
+class WangiriRouteDetector(Detector):
+    """One-ring calls from several new numbers of one origin country within minutes.
+
+    Runs on the route's ring state (``channel = "ring"``), for the number that just
+    rang; the engine alerts that number. A campaign that rotates its numbers keeps each
+    below :class:`WangiriDetector`'s burst gate, but not the route: ``route_rings_10m``
+    counts rings (short or unanswered calls from foreign numbers first seen within a
+    day) on the route, ``route_ring_numbers_10m`` the numbers behind them, and
+    ``caller_rings_10m`` this number's share of them.
+
+    Examples
+    --------
+    >>> d = WangiriRouteDetector()
+    >>> f = d.score_one({"route_rings_10m": 15.0, "route_ring_numbers_10m": 5.0,
+    ...                  "caller_rings_10m": 3.0})
+    >>> round(f.score, 2), f.recommended_action
+    (1.0, 'block_number')
+    >>> lone = {"route_rings_10m": 15.0, "route_ring_numbers_10m": 1.0, "caller_rings_10m": 15.0}
+    >>> d.score_one(lone).score < d.threshold  # one number: WangiriDetector's case
+    True
+    """
+
+    name = "wangiri-route"
+    typology = "wangiri"
+    version = "1"
+    entity_type = "msisdn"
+    channel = "ring"
+    ttl_s = DAY
+
+    def __init__(self, *, min_rings: float = 12.0, threshold: float = 0.75) -> None:
+        self.threshold = threshold
+        self.gate = Term(
+            "route_rings_10m",
+            min_rings / 3.0,
+            min_rings,
+            1.0,
+            "{value:g} one-ring calls from new foreign numbers of one origin in 10 minutes "
+            "(threshold {threshold:g})",
+        )
+        self.pattern = (
+            Term(
+                "route_ring_numbers_10m",
+                1.0,
+                3.0,
+                0.5,
+                "from {value:g} different numbers (threshold {threshold:g})",
+            ),
+            Term("caller_rings_10m", 1.0, 2.0, 0.5, "this number rang {value:g} of them"),
+        )
+
+    def score_one(self, features: Mapping[str, float]) -> Finding | None:
+        """Score one ring's route features; ``None`` below the route's gate."""
+        score, reasons = gated_score(self.gate, self.pattern, features)
+        if score <= 0.0:
+            return None
+        return Finding(score=score, reasons=reasons, recommended_action="block_number")

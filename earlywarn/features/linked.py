@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Self
 
 from earlywarn.features.state import EntityState, WindowedState, age
-from earlywarn.features.window import EventWindow, distinct, flag_share, key_id, remember
+from earlywarn.features.window import KEY, EventWindow, distinct, flag_share, key_id, remember
 
 HOUR = 3600.0
 DAY = 24 * HOUR
@@ -171,4 +171,42 @@ class HotspotState(WindowedState):
         return {
             "alerted_entities_6h": float(distinct(entries)),
             "typologies_6h": float(distinct(entries, 4)),
+        }
+
+
+class RingState(WindowedState):
+    """One-ring calls on one international route (origin country > callee country), 10 min.
+
+    A ring is a short or unanswered call from a foreign number first seen less than a
+    day ago. A Wangiri campaign rotates its numbers so each one rings only a few people,
+    but all of them ring from the same origin within minutes.
+
+    Examples
+    --------
+    >>> s = RingState()
+    >>> for i in range(6):
+    ...     s.update(30.0 * i, f"+21650000{i % 3}", f"e{i}")
+    >>> f = s.features("+216500000")
+    >>> f["route_rings_10m"], f["route_ring_numbers_10m"], f["caller_rings_10m"]
+    (6.0, 3.0, 2.0)
+    >>> RingState.from_json(s.to_json()) == s
+    True
+    """
+
+    span_s: ClassVar[float] = 600.0
+    cap: ClassVar[int] = 128
+
+    def update(self, t: float, caller: str, event_id: str) -> None:
+        """One ring from ``caller`` on this route."""
+        self.window.add(t, key=key_id(caller))
+        self._observe(event_id, t)
+
+    def features(self, caller: str) -> dict[str, float]:
+        """``route_rings_10m``, ``route_ring_numbers_10m`` and ``caller_rings_10m``."""
+        entries = self.window.select(self.span_s)
+        me = key_id(caller)
+        return {
+            "route_rings_10m": float(len(entries)),
+            "route_ring_numbers_10m": float(distinct(entries)),
+            "caller_rings_10m": float(sum(1 for e in entries if e[KEY] == me)),
         }

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from earlywarn.detectors import Detection, Finding
 from earlywarn.features import CreditState, EntityState
-from earlywarn.features.linked import DomainState, HotspotState, ImeiState
+from earlywarn.features.linked import DomainState, HotspotState, ImeiState, RingState
 from earlywarn.features.victims import SubscriberState
 from earlywarn.scoring.forward import Linked
 from earlywarn.scoring.victims import process_subscriber, process_suspect
@@ -28,8 +28,9 @@ def process_linked(
     """Update the ``kind`` state of ``key`` with one forwarded record.
 
     Kinds: ``imei`` (SIMs per device), ``domain`` (URL domains), ``msisdn`` (the
-    subscriber as a potential victim: contacts, device changes, payments) and
-    ``hotspot`` (alerts per cell or country pair).
+    subscriber as a potential victim: contacts, device changes, payments),
+    ``hotspot`` (alerts per cell or country pair) and ``ring`` (one-ring calls per
+    international route).
     """
     ev = Linked(str(payload.get("e", "")), float(payload["t"]), kind, payload.get("c"))
     jur = tuple(payload.get("j", ()))
@@ -98,6 +99,16 @@ def process_linked(
             channel="hotspot",
         )
         return hot, found
+    if kind == "ring":
+        ring = state if isinstance(state, RingState) else RingState()
+        caller = str(payload["m"])
+        ring.update(ev.event_time, caller, ev.event_id)
+        dr = core.by_name.get("wangiri-route")
+        rang = None if dr is None else core.found(dr, dr.score_one(ring.features(caller)), caller)
+        if rang is None:
+            return ring, []
+        rang = (*rang[:6], f"id:{caller}")  # about the number that rang, not the route
+        return ring, core.run_hit(ev, rang, own=ring, jurisdictions=jur, reporter=reporter)
     if kind == "msisdn":
         sub = state if isinstance(state, SubscriberState) else SubscriberState()
         return sub, process_subscriber(core, sub, ev, payload, jur, reporter, key)

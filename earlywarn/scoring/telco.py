@@ -48,6 +48,9 @@ def process_call(
         "o": ev.operator,
         "j": list(jur),
     }
+    if _rings(ev, features):
+        route = f"ring:{ev.caller_country}>{ev.callee_country}"
+        core.pending.append(forward("ring", route, {**base, "m": ev.caller}))
     if ev.caller_imei:
         core.pending.append(forward("imei", ev.caller_imei, {**base, "m": ev.caller}))
         if state.imei_changed == ev.event_time:
@@ -80,6 +83,21 @@ def process_call(
             )
         )
     return state, found
+
+
+#: Calls shorter than this (seconds), or unanswered, are one-ring calls.
+RING_S = 5.0
+#: A foreign number first seen at most this long ago is new (seconds).
+NEW_NUMBER_S = 24 * 3600.0
+
+
+def _rings(ev: CallEvent, features: dict[str, float]) -> bool:
+    """Whether the call is a one-ring call from a new foreign number (Wangiri's shape)."""
+    foreign = bool(ev.caller_country and ev.callee_country) and (
+        ev.caller_country != ev.callee_country
+    )
+    short = not ev.answered or ev.duration_s < RING_S
+    return foreign and short and features.get("caller_age_s", 0.0) <= NEW_NUMBER_S
 
 
 def process_sms(
