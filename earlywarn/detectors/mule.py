@@ -55,7 +55,7 @@ class MuleDetector(Detector):
     def __init__(
         self,
         *,
-        min_payers: float = 3.0,
+        min_payers: float = 5.0,
         pass_through: float = 0.7,
         fast_s: float = 900.0,
         slow_s: float = 7200.0,
