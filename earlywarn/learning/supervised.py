@@ -37,8 +37,8 @@ NONE = "none"
 #: Without those two gates the call-detail model called call centres (half their calls
 #: answered, ~2 min each) wangiri or impersonation, and SIM-box SIMs, relaying ordinary
 #: calls, impersonation; every person such a SIM called who then paid someone new was
-#: warned as a victim (seed 11 at 50k: 10 alerts on call-centre decoys, 31 false victim
-#: alerts).
+#: warned as a victim (seed 11 at 50k, before these gates: 10 alerts on call-centre
+#: decoys, and 31 false victim alerts after such SIMs' calls).
 CLASS_GATES: dict[str, dict[str, tuple[tuple[str, float], ...]]] = {
     "payments": {"mule": (("pass_through_ratio", 0.5), ("fan_in_24h", 2.0))},
     "cdr": {

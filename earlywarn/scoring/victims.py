@@ -34,8 +34,6 @@ SUSPECT_RISK = 0.5
 SMS_WEIGHT = 0.7
 #: A first call this long (seconds) is a conversation a groomer might have held.
 LONG_CALL_S = 300.0
-#: A groomer's long calls come this long before its victim's deposits escalate (seconds).
-GROOM_S = 7 * 24 * 3600.0
 
 
 def process_subscriber(
@@ -68,7 +66,7 @@ def process_subscriber(
         sub.device(t, str(payload["i"]))
         return []
     if k == "pig":  # this subscriber's crypto deposits escalate: who talked them into it?
-        for party in sub.talkers_before(t, GROOM_S):
+        for party in sub.talkers_before(t, sub.groom_span_s):
             core.pending.append(
                 forward(
                     "msisdn",
