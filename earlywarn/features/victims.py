@@ -99,11 +99,16 @@ class SubscriberState(EntityState):
         if not hits:  # not recorded yet (arrives later) or already evicted
             self.contact(t, party, score, CALL)
 
+    def _keep(self, rows: list[list[Any]], t: float, item: Any, cap: int) -> list[list[Any]]:
+        """``rows`` with ``[t, item]`` as the latest row of ``item``, within the grooming
+        span before ``t``, the last ``cap`` by time."""
+        self.max_time = max(self.max_time, t)
+        kept = [r for r in rows if r[1] != item and r[0] >= t - self.groom_span_s]
+        return sorted([*kept, [float(t), item]])[-cap:]
+
     def talked(self, t: float, party: str) -> None:
         """Record a long first call from ``party`` (kept raw: it may have to be named)."""
-        rows = [r for r in self.talkers if r[1] != party and r[0] >= t - self.groom_span_s]
-        self.talkers = sorted([*rows, [float(t), party]])[-self.talkers_cap :]
-        self.max_time = max(self.max_time, t)
+        self.talkers = self._keep(self.talkers, t, party, self.talkers_cap)
 
     def talkers_before(self, t: float, within_s: float) -> list[str]:
         """Parties whose long first call came in the ``within_s`` seconds up to ``t``."""
@@ -112,9 +117,7 @@ class SubscriberState(EntityState):
     def groom(self, t: float, victim: int) -> int:
         """Record that ``victim`` (a digest), whom this number talked to, is being
         fleeced; returns how many distinct such victims it has in the span."""
-        rows = [r for r in self.groomed if r[1] != victim and r[0] >= t - self.groom_span_s]
-        self.groomed = sorted([*rows, [float(t), victim]])[-self.groomed_cap :]
-        self.max_time = max(self.max_time, t)
+        self.groomed = self._keep(self.groomed, t, victim, self.groomed_cap)
         return len(self.groomed)
 
     def recent_contacts(self, t: float, within_s: float) -> list[list[Any]]:
