@@ -27,12 +27,12 @@ from earlywarn.settings import Settings
 from earlywarn.stream.tables import make_table
 from earlywarn.stream.tuning import (
     CATCHUP_WAIT_MS,
-    STALL_CHECKS,
     count_stalls,
     install_fetch_wait,
     install_node_drain,
     is_behind,
     set_fetch_wait,
+    stuck_partitions,
 )
 from earlywarn.stream.web import register_pages
 
@@ -298,8 +298,7 @@ class Worker:
         }
         self._stalls = count_stalls(now, self._checked, self._stalls)
         self._checked = {k: pos for k, (_, pos) in now.items()}
-        stuck = sum(1 for n in self._stalls.values() if n >= STALL_CHECKS)
-        self.metrics.stalled_partitions.set(stuck)
+        self.metrics.stalled_partitions.set(stuck_partitions(self._stalls))
         behind = bool(getattr(self.app, "in_recovery", False)) or is_behind(now, self._stalls)
         want = max(floor, CATCHUP_WAIT_MS) if behind else floor
         if want != self.fetch_wait_ms and set_fetch_wait(self.app.consumer, want):

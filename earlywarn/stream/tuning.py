@@ -87,6 +87,15 @@ def count_stalls(
     }
 
 
+def stuck_partitions(stalls: Mapping[_K, int]) -> int:
+    """How many partitions have lagged without moving for :data:`STALL_CHECKS` checks.
+
+    >>> stuck_partitions({"a": STALL_CHECKS, "b": STALL_CHECKS - 1, "c": 0})
+    1
+    """
+    return sum(1 for n in stalls.values() if n >= STALL_CHECKS)
+
+
 def is_behind(partitions: Mapping[_K, tuple[int, int | None]], stalls: Mapping[_K, int]) -> bool:
     """Whether a worker should use :data:`CATCHUP_WAIT_MS`.
 
@@ -107,9 +116,8 @@ def is_behind(partitions: Mapping[_K, tuple[int, int | None]], stalls: Mapping[_
     >>> is_behind({"a": (300, 10)}, {"a": STALL_CHECKS})  # a small backlog, stuck
     True
     """
-    return any(
-        lag > CATCHUP_LAG or stalls.get(key, 0) >= STALL_CHECKS
-        for key, (lag, _) in partitions.items()
+    return any(lag > CATCHUP_LAG for lag, _ in partitions.values()) or (
+        stuck_partitions({k: n for k, n in stalls.items() if k in partitions}) > 0
     )
 
 
