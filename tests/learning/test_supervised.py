@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import random
 
-from earlywarn.learning.supervised import CLASS_GATES, NONE, LabelModel
+from earlywarn.learning.supervised import CLASS_GATES, NONE, Gate, LabelModel
 
 FEATURES = ("cash_out_share_24h", "min_credit_to_debit_s", "pass_through_ratio", "fan_in_24h")
 
 
-def _trained(gates: dict[str, tuple[tuple[str, float], ...]] | None = None) -> LabelModel:
+def _trained(gates: dict[str, tuple[Gate, ...]] | None = None) -> LabelModel:
     """Mules cash out fast and pass on what they receive; ordinary payers do neither."""
     rng = random.Random(3)
     m = LabelModel("payments", FEATURES, min_positives=10, threshold=0.6, gates=gates)
@@ -21,8 +21,7 @@ def _trained(gates: dict[str, tuple[tuple[str, float], ...]] | None = None) -> L
 
 def test_the_payments_mule_class_needs_money_passed_on() -> None:
     model = _trained()
-    gates = {"mule": (("pass_through_ratio", 0.5), ("fan_in_24h", 2.0))}
-    assert model.gates == gates == CLASS_GATES["payments"]
+    assert model.gates == CLASS_GATES["payments"]
     mule = [1.0, 120.0, 0.9, 3.0]
     # an ordinary account withdrawing cash minutes after a small transfer in: it passed
     # nothing on, whatever the probabilities say
@@ -40,6 +39,17 @@ def test_the_payments_mule_class_needs_more_than_one_payer() -> None:
     relayed = [1.0, 120.0, 0.9, 1.0]
     assert model.scores(relayed)["mule"] == 0.0 and model.find(relayed) is None
     assert model.find([1.0, 120.0, 0.9, 2.0]) is not None
+    ungated = _trained(gates={})
+    assert ungated.scores(relayed)["mule"] > 0.6  # what the gate removes
+
+
+def test_the_payments_mule_class_needs_nearly_all_passed_on_or_a_cash_out() -> None:
+    model = _trained()
+    # two people paid this account, and it paid on 80 % of it, less than half in cash
+    relayed = [0.45, 120.0, 0.8, 2.0]
+    assert model.scores(relayed)["mule"] == 0.0 and model.find(relayed) is None
+    assert model.find([0.45, 120.0, 0.95, 2.0]) is not None  # nearly all of it
+    assert model.find([0.8, 120.0, 0.8, 2.0]) is not None  # most of it in cash
     ungated = _trained(gates={})
     assert ungated.scores(relayed)["mule"] > 0.6  # what the gate removes
 
