@@ -336,6 +336,50 @@ def test_first_time_payers_of_an_account_flagged_as_a_collector_are_warned_then(
     assert sorted(_vip_of(found)) == [f"TH-KBANK:V{i}" for i in range(5)]
 
 
+def test_an_account_passing_fresh_money_on_to_flagged_mules_is_their_collector() -> None:
+    pipe = _pipe()
+    for layer in ("TH-KBANK:L1", "TH-KBANK:L2"):
+        _flag(pipe, layer, "mule", kind="account")
+
+    def pay(i: int, payer: str, payee: str, minute: int, amount: float) -> list[tuple[str, str]]:
+        body = {**_pay(i, payer, f"+668111114{i:02d}", minute), "payee_account": payee}
+        return _alerts(_run(pipe, "payments.events", {**body, "amount": amount}))
+
+    pay(1, "TH-KBANK:V1", "TH-KBANK:COLL", 10, 900)  # a victim pays the collector
+    pay(2, "TH-KBANK:F1", "TH-KBANK:FRIEND", 10, 1000)  # a friend lends someone money
+    # one flagged payee paid from fresh money: a victim who borrowed, not yet a collector
+    assert ("mule", "TH-KBANK:FRIEND") not in pay(3, "TH-KBANK:FRIEND", "TH-KBANK:L1", 12, 900)
+    assert ("mule", "TH-KBANK:COLL") not in pay(4, "TH-KBANK:COLL", "TH-KBANK:X1", 12, 440)
+    found = pay(5, "TH-KBANK:COLL", "TH-KBANK:L2", 13, 440)  # split, in part to a mule
+    assert ("mule", "TH-KBANK:COLL") in found
+    assert ("victim_in_progress", "TH-KBANK:COLL") not in found
+    assert _vip_of(found) == ["TH-KBANK:V1"]  # who paid it is warned
+    # a victim paying a flagged mule from savings is a victim, as before
+    assert _vip_of(pay(6, "TH-KBANK:V2", "TH-KBANK:L1", 20, 700)) == ["TH-KBANK:V2"]
+
+
+def test_earlier_payers_are_warned_only_if_the_collector_sent_their_money_on() -> None:
+    pipe = _pipe()
+    for layer in ("TH-KBANK:L1", "TH-KBANK:L2"):
+        _flag(pipe, layer, "mule", kind="account")
+
+    def pay(
+        i: int, payer: str, payee: str, at: str, amount: float, rail: str = "bank_transfer"
+    ) -> list[tuple[str, str]]:
+        body = {**_pay(i, payer, f"+668111115{i:02d}", 0), "payee_account": payee}
+        body = {**body, "amount": amount, "rail": rail, "event_time": f"2026-11-23T{at}:00Z"}
+        return _alerts(_run(pipe, "payments.events", body))
+
+    pay(1, "TH-KBANK:FRIEND", "TH-KBANK:COLL", "00:30", 300)  # kept: nothing leaves in 2 h
+    pay(2, "TH-KBANK:V1", "TH-KBANK:COLL", "03:00", 900)
+    pay(3, "TH-KBANK:COLL", "TH-KBANK:ATM", "03:10", 850, rail="cash_out")  # V1's money
+    pay(4, "TH-KBANK:V2", "TH-KBANK:COLL", "09:00", 1000)
+    # sent on to a flagged mule, from three payers: the collector is found
+    found = pay(5, "TH-KBANK:COLL", "TH-KBANK:L1", "09:05", 500)
+    assert ("mule", "TH-KBANK:COLL") in found
+    assert sorted(_vip_of(found)) == ["TH-KBANK:V1", "TH-KBANK:V2"]  # not the friend
+
+
 def _vip_of(alerts: list[tuple[str, str]]) -> list[str]:
     return [e for t, e in alerts if t == "victim_in_progress"]
 

@@ -35,6 +35,8 @@ NEW_PAYEE = 1
 CASH_OUT = 2
 #: A card payment: a purchase from a merchant, which spends money instead of moving it on.
 SPEND = 4
+#: A transfer to a payee then flagged as a mule (see :meth:`DebitState.update`).
+TO_MULE = 8
 CASH_OUT_RAILS: frozenset[str] = frozenset(("cash_out", "crypto_onramp"))
 
 HOUR = 3600.0
@@ -119,10 +121,12 @@ class DebitState(EntityState):
         """Latest debit time seen, ``None`` before any."""
         return self.window.max_time if self.window.entries else None
 
-    def update(self, ev: PaymentEvent) -> None:
-        """Add one payment made by this account."""
+    def update(self, ev: PaymentEvent, *, to_mule: bool = False) -> None:
+        """Add one payment made by this account (``to_mule``: its payee is flagged)."""
         payee = key_id(ev.payee_account)
         flags = NEW_PAYEE if remember(self.known_payees, payee, self.known_payees_cap) else 0
+        if to_mule:
+            flags |= TO_MULE
         if ev.rail in CASH_OUT_RAILS:
             flags |= CASH_OUT
         elif ev.rail == "card":
@@ -156,6 +160,23 @@ class DebitState(EntityState):
             "new_payee_share_24h": flag_share(day, NEW_PAYEE),
             "cash_out_share_24h": value_sum(day, CASH_OUT) / total if total > 0 else 0.0,
         }
+
+    def sent_between(self, start: float, end: float) -> float:
+        """Amount transferred (card purchases left out) after ``start``, up to ``end``."""
+        return value_sum(
+            [
+                e
+                for e in self.window.select(end - start, end)
+                if e[TIME] > start and not e[FLAGS] & SPEND
+            ]
+        )
+
+    def sent_on(self, within_s: float) -> tuple[int, int, float]:
+        """Transfers in the last ``within_s`` seconds (card purchases left out): to how
+        many flagged mules, to how many payees, and how much."""
+        recent = [e for e in self.window.select(within_s) if not e[FLAGS] & SPEND]
+        mules = {e[KEY] for e in recent if e[FLAGS] & TO_MULE}
+        return len(mules), len({e[KEY] for e in recent}), value_sum(recent)
 
     def _escalation(self) -> int:
         """Length of the run of growing crypto on-ramp debits ending with the latest."""
@@ -214,16 +235,17 @@ class CreditState(WindowedState):
     #: Suspected victims kept per payee (see :meth:`suspect`).
     suspects_cap: ClassVar[int] = 8
     #: First-time push payers kept per payee, and for how long (see :meth:`recent_payers`).
-    payers_cap: ClassVar[int] = 6
-    payers_span_s: ClassVar[float] = 6 * HOUR
+    payers_cap: ClassVar[int] = 12
+    payers_span_s: ClassVar[float] = DAY
 
     def __init__(self) -> None:
         super().__init__()
         #: ``[time, payer account, event_id, weight, reporter, jurisdictions]`` of
         #: recent payments from payers just contacted by a risky party, latest per payer.
         self.suspects: list[list[Any]] = []
-        #: ``[time, payer account, event_id, reporter, [payer country, payee country]]``
-        #: of recent push payments from payers not seen in the last 24 h.
+        #: ``[time, payer account, event_id, reporter, [payer country, payee country],
+        #: amount]`` of recent push payments from payers not seen in the last 24 h (rows
+        #: saved before the amount was kept have none).
         self.payers: list[list[Any]] = []
 
     @property
@@ -249,7 +271,7 @@ class CreditState(WindowedState):
         self._observe(ev.event_id, ev.event_time)
         if ev.rail in PUSH_RAILS and not known:
             row = [float(ev.event_time), ev.payer_account, ev.event_id, ev.institution]
-            row.append([ev.payer_country or "", ev.payee_country or ""])
+            row += [[ev.payer_country or "", ev.payee_country or ""], float(ev.amount)]
             horizon = self.window.max_time - self.payers_span_s
             rows = [p for p in self.payers if p[0] >= horizon] + [row]
             self.payers = sorted(rows, key=lambda p: (p[0], p[2]))[-self.payers_cap :]

@@ -6,7 +6,7 @@ the cross-channel ``victim_in_progress`` and SIM-swap checks run.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from earlywarn.contract.alert import Explanation
 from earlywarn.contract.events import PaymentEvent
@@ -34,12 +34,20 @@ LAYER_HOLD_S = 2 * 3600.0
 #: when it passes on at least this share of the largest payment that arrived then (a
 #: mule's own shopping and bills are small next to the money it moves).
 LAYER_SHARE = 0.5
+#: The finding on an account that passes fresh money on to flagged mules: the collector
+#: upstream of a flagged layer.
+FEEDER = "mule-feeder"
 #: Detectors whose mule finding says an account collects from victims (fan-in, the
-#: payments label model); a layer is paid by mules, not victims.
-COLLECTOR_DETECTORS = frozenset(("mule", "sup-payments"))
+#: payments label model, feeding a flagged layer); a layer is paid by mules, not victims.
+COLLECTOR_DETECTORS = frozenset(("mule", "sup-payments", FEEDER))
+#: A payee flagged as a mule from this score on (any mule alert) makes its payer a
+#: feeder, which is then flagged at :data:`FEEDER_SCORE`: the split of fresh money is the
+#: evidence, not how sure the flag on one payee was.
+FEED_RISK = 0.7
+FEEDER_SCORE = 0.85
 #: First-time payers of an account flagged as a collector in this long before the flag
 #: are warned as victims then (seconds).
-COLLECTED_S = 6 * 3600.0
+COLLECTED_S = 24 * 3600.0
 
 
 def process_debit(
@@ -52,7 +60,9 @@ def process_debit(
     (mule, scam deposit account) raises ``victim_in_progress`` on the payer here.
     """
     debit = debit if debit is not None else DebitState()
-    debit.update(ev)
+    push = ev.rail in PUSH_RAILS
+    to_mule = watch_risk(core, watch_id(ev.payee_account), ev.event_time, _MULE) if push else 0.0
+    debit.update(ev, to_mule=to_mule >= FEED_RISK)
     features = account_features(debit, credit)
     extra = []
     for entity in (ev.payer_account, ev.payee_account):
@@ -65,7 +75,6 @@ def process_debit(
     # serves everyone, and being paid by a mule doesn't make it one. So does only money
     # that just arrived, most of it: a recruited mule's own bills, shops and friends are
     # not layers.
-    push = ev.rail in PUSH_RAILS
     fresh = credit.window.select(LAYER_HOLD_S, ev.event_time) if credit is not None else ()
     largest = max((e[VALUE] for e in fresh), default=0.0)
     passing = largest > 0.0 and ev.amount >= LAYER_SHARE * largest
@@ -73,8 +82,19 @@ def process_debit(
         payer_risk = watch_risk(core, watch_id(ev.payer_account), ev.event_time, _MULE)
         if payer_risk >= 0.85:
             extra.append(_layer_finding(mule, payer_risk))
+    # money that just arrived, most of it sent on within 2 h, at least once to a flagged
+    # mule, and split among payees or collected from several payers: the collector
+    # upstream of a layer, not its victim (a victim pays from savings). One payer and one
+    # payee is left alone: someone who borrowed to pay a scammer is a victim.
+    feeding = False
+    if mule is not None and push and largest > 0.0:
+        mules, payees, sent = debit.sent_on(LAYER_HOLD_S)
+        split = max(mules, payees, features["fan_in_24h"]) >= 2
+        feeding = mules > 0 and split and sent >= LAYER_SHARE * largest
+        if feeding:
+            extra.append(_feeder_finding(mule, mules))
     vip = core.by_name.get("victim-in-progress")
-    if vip is not None and payee_risk > 0 and push:
+    if vip is not None and payee_risk > 0 and push and not feeding:
         hit = core.found(
             vip,
             vip.score_one(
@@ -104,7 +124,7 @@ def process_debit(
         skip=frozenset() if ev.rail == "crypto_onramp" else frozenset(("pig-butchering",)),
     )
     if credit is not None:
-        found += _collected(core, ev, ev.payer_account, credit, debit, found)
+        found += _collected(core, ev, ev.payer_account, credit, debit, debit, found)
     pig = [d for d in found if d.typology == "pig_butchering"]
     if pig and vip is not None:  # the payer of an escalating deposit run is a victim
         f = Finding(pig[0].score, pig[0].reasons, "hold_payment")
@@ -200,7 +220,7 @@ def process_credit(
         skip=frozenset(("pig-butchering",)),
         learn=False,
     )
-    found += _collected(core, ev, ev.payee_account, credit, credit, found)
+    found += _collected(core, ev, ev.payee_account, credit, debit, credit, found)
     return credit, found
 
 
@@ -209,11 +229,12 @@ def _collected(
     ev: PaymentEvent,
     account: str,
     credit: CreditState,
+    debit: DebitState | None,
     own: EntityState,
     found: list[Detection],
 ) -> list[Detection]:
     """Victim alerts for the recent first-time payers of ``account``, just flagged as
-    a collecting mule (``credit`` is only read; ``own`` deduplicates).
+    a collecting mule (``credit`` and ``debit`` are only read; ``own`` deduplicates).
 
     A collector is flagged once enough victims have paid it (fan-in) or once it sends
     the money on (label model); the victims who paid before that were never warned:
@@ -239,10 +260,11 @@ def _collected(
     if f is None or f.score < core.threshold(vip):
         return []
     out: list[Detection] = []
-    for t, payer, _event_id, reporter, countries in credit.recent_payers(
-        ev.event_time, COLLECTED_S
-    ):
+    for row in credit.recent_payers(ev.event_time, COLLECTED_S):
+        t, payer, reporter, countries = row[0], row[1], row[3], row[4]
         if payer == account or watch_risk(core, watch_id(payer), ev.event_time, _MULE) > 0:
+            continue
+        if not _passed_on(debit, row, ev.event_time):
             continue
         when = Explanation(
             feature="paid_before_flag_s",
@@ -261,6 +283,30 @@ def _collected(
             reporter=str(reporter),
         )
     return out
+
+
+def _passed_on(debit: DebitState | None, row: list[Any], now: float) -> bool:
+    """Whether the payment of a :meth:`CreditState.recent_payers` ``row`` was sent on:
+    at least :data:`LAYER_SHARE` of it within :data:`LAYER_HOLD_S`, as a collector does
+    with a victim's money, and unlike the usual payments of a recruited mule's friends
+    and family. A payment too recent to tell, or a row without its amount, counts as
+    sent on."""
+    t = float(row[0])
+    if debit is None or len(row) < 6 or now - t < LAYER_HOLD_S:
+        return True
+    return debit.sent_between(t, t + LAYER_HOLD_S) >= LAYER_SHARE * float(row[5])
+
+
+def _feeder_finding(mule: Detector, paid: int) -> Hit:
+    """A mule finding on an account passing fresh money on to ``paid`` flagged mules."""
+    reason = Explanation(
+        feature="mules_paid_2h",
+        value=float(paid),
+        threshold_or_baseline=1.0,
+        detail=f"split money that had just arrived among payees, {paid} of them flagged as mules",
+    )
+    f = Finding(score=FEEDER_SCORE, reasons=(reason,), recommended_action="hold_payment")
+    return (FEEDER, "mule", "account", f, mule.severity(f.score), mule.ttl_s, "self")
 
 
 def _layer_finding(mule: Detector, risk: float) -> Hit:
