@@ -354,8 +354,18 @@ def test_an_account_passing_fresh_money_on_to_flagged_mules_is_their_collector()
     assert ("mule", "TH-KBANK:COLL") in found
     assert ("victim_in_progress", "TH-KBANK:COLL") not in found
     assert _vip_of(found) == ["TH-KBANK:V1"]  # who paid it is warned
-    # a victim paying a flagged mule from savings is a victim, as before
+    # a victim paying a flagged mule from savings is a victim, as before, even with a
+    # little money just in from two people
     assert _vip_of(pay(6, "TH-KBANK:V2", "TH-KBANK:L1", 20, 700)) == ["TH-KBANK:V2"]
+    pay(7, "TH-KBANK:F2", "TH-KBANK:V3", 21, 60)
+    pay(8, "TH-KBANK:F3", "TH-KBANK:V3", 22, 40)
+    found = pay(9, "TH-KBANK:V3", "TH-KBANK:L2", 23, 3000)
+    assert ("mule", "TH-KBANK:V3") not in found and _vip_of(found) == ["TH-KBANK:V3"]
+    # paying the collector makes a victim, never another collector: no chains of feeders
+    pay(10, "TH-KBANK:F4", "TH-KBANK:V4", 24, 500)
+    pay(11, "TH-KBANK:F5", "TH-KBANK:V4", 24, 500)
+    found = pay(12, "TH-KBANK:V4", "TH-KBANK:COLL", 25, 900)
+    assert ("mule", "TH-KBANK:V4") not in found and _vip_of(found) == ["TH-KBANK:V4"]
 
 
 def test_earlier_payers_are_warned_only_if_the_collector_sent_their_money_on() -> None:
@@ -378,6 +388,25 @@ def test_earlier_payers_are_warned_only_if_the_collector_sent_their_money_on() -
     found = pay(5, "TH-KBANK:COLL", "TH-KBANK:L1", "09:05", 500)
     assert ("mule", "TH-KBANK:COLL") in found
     assert sorted(_vip_of(found)) == ["TH-KBANK:V1", "TH-KBANK:V2"]  # not the friend
+
+
+def test_an_account_paid_by_two_flagged_mules_is_where_their_money_ends() -> None:
+    pipe = _pipe()
+    for layer in ("TH-KBANK:L1", "TH-KBANK:L2"):
+        _flag(pipe, layer, "mule", kind="account")
+
+    def pay(i: int, payer: str, payee: str, rail: str) -> list[tuple[str, str]]:
+        body = {**_pay(i, payer, f"+668111116{i:02d}", 10 + i), "payee_account": payee}
+        return _alerts(_run(pipe, "payments.events", {**body, "rail": rail}))
+
+    assert ("mule", "TH-KBANK:EXIT") not in pay(1, "TH-KBANK:L1", "TH-KBANK:EXIT", "crypto_onramp")
+    assert ("mule", "TH-KBANK:EXIT") in pay(2, "TH-KBANK:L2", "TH-KBANK:EXIT", "bank_transfer")
+    # a cash agent serves everyone, mules too
+    pay(3, "TH-KBANK:L1", "TH-KBANK:AGENT", "cash_out")
+    assert ("mule", "TH-KBANK:AGENT") not in pay(4, "TH-KBANK:L2", "TH-KBANK:AGENT", "cash_out")
+    # someone paid by one flagged mule and by ordinary people is not
+    pay(5, "TH-KBANK:L1", "TH-KBANK:FRIEND", "bank_transfer")
+    assert ("mule", "TH-KBANK:FRIEND") not in pay(6, "TH-KBANK:P1", "TH-KBANK:FRIEND", "ewallet")
 
 
 def _vip_of(alerts: list[tuple[str, str]]) -> list[str]:

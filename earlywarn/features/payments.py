@@ -37,6 +37,8 @@ CASH_OUT = 2
 SPEND = 4
 #: A transfer to a payee then flagged as a mule (see :meth:`DebitState.update`).
 TO_MULE = 8
+#: A payment from a payer then flagged as a mule (see :meth:`CreditState.update`).
+FROM_MULE = 16
 CASH_OUT_RAILS: frozenset[str] = frozenset(("cash_out", "crypto_onramp"))
 
 HOUR = 3600.0
@@ -171,12 +173,17 @@ class DebitState(EntityState):
             ]
         )
 
-    def sent_on(self, within_s: float) -> tuple[int, int, float]:
+    def sent_on(self, within_s: float) -> tuple[int, int, float, float]:
         """Transfers in the last ``within_s`` seconds (card purchases left out): to how
-        many flagged mules, to how many payees, and how much."""
+        many flagged mules, to how many payees, how much, and how much to the mules."""
         recent = [e for e in self.window.select(within_s) if not e[FLAGS] & SPEND]
-        mules = {e[KEY] for e in recent if e[FLAGS] & TO_MULE}
-        return len(mules), len({e[KEY] for e in recent}), value_sum(recent)
+        mules = [e for e in recent if e[FLAGS] & TO_MULE]
+        return (
+            len({e[KEY] for e in mules}),
+            len({e[KEY] for e in recent}),
+            value_sum(recent),
+            value_sum(mules),
+        )
 
     def _escalation(self) -> int:
         """Length of the run of growing crypto on-ramp debits ending with the latest."""
@@ -263,11 +270,12 @@ class CreditState(WindowedState):
         """Latest credit time seen, ``None`` before any."""
         return self.window.max_time if self.window.entries else None
 
-    def update(self, ev: PaymentEvent) -> None:
-        """Add one payment received by this account."""
+    def update(self, ev: PaymentEvent, *, from_mule: bool = False) -> None:
+        """Add one payment received by this account (``from_mule``: its payer is flagged)."""
         payer = key_id(ev.payer_account)
         known = any(e[KEY] == payer for e in self.window.select(DAY, ev.event_time))
-        self.window.add(ev.event_time, value=ev.amount, key=payer)
+        flags = FROM_MULE if from_mule else 0
+        self.window.add(ev.event_time, flags=flags, value=ev.amount, key=payer)
         self._observe(ev.event_id, ev.event_time)
         if ev.rail in PUSH_RAILS and not known:
             row = [float(ev.event_time), ev.payer_account, ev.event_id, ev.institution]
@@ -275,6 +283,10 @@ class CreditState(WindowedState):
             horizon = self.window.max_time - self.payers_span_s
             rows = [p for p in self.payers if p[0] >= horizon] + [row]
             self.payers = sorted(rows, key=lambda p: (p[0], p[2]))[-self.payers_cap :]
+
+    def mule_payers(self, within_s: float) -> int:
+        """Distinct flagged mules that paid this account in the last ``within_s`` seconds."""
+        return len({e[KEY] for e in self.window.select(within_s) if e[FLAGS] & FROM_MULE})
 
     def recent_payers(self, t: float, within_s: float) -> list[list[Any]]:
         """Push payments from first-time payers (none in the 24 h before) in the

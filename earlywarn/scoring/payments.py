@@ -13,11 +13,12 @@ from earlywarn.contract.events import PaymentEvent
 from earlywarn.detectors import Detection, Detector, Finding
 from earlywarn.features import CreditState, DebitState, EntityState, account_features, key_id
 from earlywarn.features.ids import watch_id
+from earlywarn.features.payments import DAY, PASS_SLACK
 from earlywarn.features.victims import PUSH_RAILS
-from earlywarn.features.window import VALUE
+from earlywarn.features.window import VALUE, value_sum
 from earlywarn.scoring.core import countries as _countries
 from earlywarn.scoring.forward import forward
-from earlywarn.scoring.watch import LAYER, intel_hit, watch_risk
+from earlywarn.scoring.watch import FEEDER, LAYER, SINK, intel_hit, watch_risk
 
 if TYPE_CHECKING:
     from earlywarn.scoring.core import Core, Hit
@@ -25,18 +26,15 @@ if TYPE_CHECKING:
 #: Detected typologies of accounts that victims pay (not :data:`LAYER`: victims pay
 #: collectors, and a mule also pays shops and billers, whose every customer would
 #: otherwise look a victim).
-PAYEE_TYPOLOGIES = frozenset(("mule", "pig_butchering"))
+PAYEE_TYPOLOGIES = frozenset(("mule", "pig_butchering", FEEDER))
 #: Accounts whose fresh money passed on makes a layer.
 _MULE = frozenset(("mule", LAYER))
-_FLAG = frozenset(("mule",))
+_FLAG = frozenset(("mule", FEEDER))
 #: A flagged mule's transfer to a new payee within this long of money arriving is layering
 LAYER_HOLD_S = 2 * 3600.0
 #: when it passes on at least this share of the largest payment that arrived then (a
 #: mule's own shopping and bills are small next to the money it moves).
 LAYER_SHARE = 0.5
-#: The finding on an account that passes fresh money on to flagged mules: the collector
-#: upstream of a flagged layer.
-FEEDER = "mule-feeder"
 #: Detectors whose mule finding says an account collects from victims (fan-in, the
 #: payments label model, feeding a flagged layer); a layer is paid by mules, not victims.
 COLLECTOR_DETECTORS = frozenset(("mule", "sup-payments", FEEDER))
@@ -45,6 +43,9 @@ COLLECTOR_DETECTORS = frozenset(("mule", "sup-payments", FEEDER))
 #: evidence, not how sure the flag on one payee was.
 FEED_RISK = 0.7
 FEEDER_SCORE = 0.85
+#: Distinct flagged mules paying one account in 24 h (by transfer or crypto on-ramp) that
+#: make it the end of their chain: a layer's cash-out or crypto account, or an exit abroad.
+SINK_PAYERS = 2
 #: First-time payers of an account flagged as a collector in this long before the flag
 #: are warned as victims then (seconds).
 COLLECTED_S = 24 * 3600.0
@@ -88,9 +89,11 @@ def process_debit(
     # payee is left alone: someone who borrowed to pay a scammer is a victim.
     feeding = False
     if mule is not None and push and largest > 0.0:
-        mules, payees, sent = debit.sent_on(LAYER_HOLD_S)
+        mules, payees, sent, to_mules = debit.sent_on(LAYER_HOLD_S)
         split = max(mules, payees, features["fan_in_24h"]) >= 2
-        feeding = mules > 0 and split and sent >= LAYER_SHARE * largest
+        # paid from the fresh money, not from savings (a victim with a small credit in)
+        own_money = to_mules > PASS_SLACK * value_sum(fresh)
+        feeding = mules > 0 and split and sent >= LAYER_SHARE * largest and not own_money
         if feeding:
             extra.append(_feeder_finding(mule, mules))
     vip = core.by_name.get("victim-in-progress")
@@ -206,7 +209,17 @@ def process_credit(
 ) -> tuple[CreditState, list[Detection]]:
     """Payee side: update the payee's credit state (``debit`` is only read)."""
     credit = credit if credit is not None else CreditState()
-    credit.update(ev)
+    # cash agents and shops serve everyone, mules too
+    moves = ev.rail in PUSH_RAILS or ev.rail == "crypto_onramp"
+    payer_risk = (
+        watch_risk(core, watch_id(ev.payer_account), ev.event_time, _MULE) if moves else 0.0
+    )
+    credit.update(ev, from_mule=payer_risk >= FEED_RISK)
+    mule = core.by_name.get("mule")
+    extra = []
+    paid_by = credit.mule_payers(DAY) if payer_risk >= FEED_RISK else 0
+    if mule is not None and paid_by >= SINK_PAYERS:
+        extra.append(_sink_finding(mule, paid_by))
     found = core.run(
         ev,
         account_features(debit, credit),
@@ -219,6 +232,7 @@ def process_credit(
         channel="payments",
         skip=frozenset(("pig-butchering",)),
         learn=False,
+        extra=extra,
     )
     found += _collected(core, ev, ev.payee_account, credit, debit, credit, found)
     return credit, found
@@ -262,7 +276,7 @@ def _collected(
     out: list[Detection] = []
     for row in credit.recent_payers(ev.event_time, COLLECTED_S):
         t, payer, reporter, countries = row[0], row[1], row[3], row[4]
-        if payer == account or watch_risk(core, watch_id(payer), ev.event_time, _MULE) > 0:
+        if payer == account or watch_risk(core, watch_id(payer), ev.event_time, _MULE | _FLAG):
             continue
         if not _passed_on(debit, row, ev.event_time):
             continue
@@ -295,6 +309,18 @@ def _passed_on(debit: DebitState | None, row: list[Any], now: float) -> bool:
     if debit is None or len(row) < 6 or now - t < LAYER_HOLD_S:
         return True
     return debit.sent_between(t, t + LAYER_HOLD_S) >= LAYER_SHARE * float(row[5])
+
+
+def _sink_finding(mule: Detector, payers: int) -> Hit:
+    """A mule finding on an account paid by ``payers`` distinct flagged mules."""
+    reason = Explanation(
+        feature="mule_payers_24h",
+        value=float(payers),
+        threshold_or_baseline=float(SINK_PAYERS),
+        detail=f"received money from {payers} accounts flagged as mules in 24 h",
+    )
+    f = Finding(score=FEEDER_SCORE, reasons=(reason,), recommended_action="freeze_account")
+    return (SINK, "mule", "account", f, mule.severity(f.score), mule.ttl_s, "self")
 
 
 def _feeder_finding(mule: Detector, paid: int) -> Hit:

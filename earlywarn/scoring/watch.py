@@ -28,6 +28,13 @@ CONTACT_TYPOLOGIES = frozenset(("impersonation", "smishing", "pig_butchering"))
 #: The watchlist group of accounts flagged only for receiving a mule's money: victims
 #: pay collectors, not layers, so a layer is not a payee risk, but it is a mule's.
 LAYER = "mule-layer"
+#: The watchlist group (and detector name) of accounts flagged for sending fresh money
+#: on to flagged mules: victims pay such a collector, but paying one makes no one a
+#: feeder in turn (or ordinary people who paid a friend would be chained in).
+FEEDER = "mule-feeder"
+#: The watchlist group (and detector name) of accounts flagged for receiving from several
+#: flagged mules: the end of the chain, where nobody is warned for paying it.
+SINK = "mule-sink"
 
 
 def watch_key(digest: int, group: str) -> str:
@@ -46,7 +53,7 @@ def after(core: Core, found: list[Detection], event: Any, channel: str) -> None:
     for d in found:
         if d.typology in NO_WATCH:
             continue
-        group = LAYER if d.detector == LAYER else d.typology
+        group = d.detector if d.detector in (LAYER, FEEDER, SINK) else d.typology
         core.pending.append(
             forward(
                 "watch",
