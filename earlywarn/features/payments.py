@@ -163,20 +163,19 @@ class DebitState(EntityState):
             "cash_out_share_24h": value_sum(day, CASH_OUT) / total if total > 0 else 0.0,
         }
 
+    def transfers(self, span_s: float, now: float | None = None) -> list[Entry]:
+        """Debits of the ``span_s`` seconds up to ``now`` that move money on: card
+        purchases (which spend it) left out."""
+        return [e for e in self.window.select(span_s, now) if not e[FLAGS] & SPEND]
+
     def sent_between(self, start: float, end: float) -> float:
-        """Amount transferred (card purchases left out) after ``start``, up to ``end``."""
-        return value_sum(
-            [
-                e
-                for e in self.window.select(end - start, end)
-                if e[TIME] > start and not e[FLAGS] & SPEND
-            ]
-        )
+        """Amount transferred after ``start``, up to ``end`` (see :meth:`transfers`)."""
+        return value_sum([e for e in self.transfers(end - start, end) if e[TIME] > start])
 
     def sent_on(self, within_s: float) -> tuple[int, int, float, float]:
-        """Transfers in the last ``within_s`` seconds (card purchases left out): to how
+        """Transfers in the last ``within_s`` seconds (see :meth:`transfers`): to how
         many flagged mules, to how many payees, how much, and how much to the mules."""
-        recent = [e for e in self.window.select(within_s) if not e[FLAGS] & SPEND]
+        recent = self.transfers(within_s)
         mules = [e for e in recent if e[FLAGS] & TO_MULE]
         return (
             len({e[KEY] for e in mules}),
@@ -401,7 +400,7 @@ def account_features(
     now = max(debit.max_time, credit.max_time)
     out = {**debit.features(now), **credit.features(now)}
     # a card purchase spends money; only transfers, cash-outs and crypto move it on
-    debits = [e for e in debit.window.select(DAY, now) if not e[FLAGS] & SPEND]
+    debits = debit.transfers(DAY, now)
     credits = credit.window.select(DAY, now)
     credit_times = [e[TIME] for e in credits]
     min_gap = DAY

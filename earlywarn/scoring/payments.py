@@ -313,36 +313,28 @@ def _passed_on(debit: DebitState | None, row: list[Any], now: float) -> bool:
 
 def _sink_finding(mule: Detector, payers: int) -> Hit:
     """A mule finding on an account paid by ``payers`` distinct flagged mules."""
-    reason = Explanation(
-        feature="mule_payers_24h",
-        value=float(payers),
-        threshold_or_baseline=float(SINK_PAYERS),
-        detail=f"received money from {payers} accounts flagged as mules in 24 h",
-    )
-    f = Finding(score=FEEDER_SCORE, reasons=(reason,), recommended_action="freeze_account")
-    return (SINK, "mule", "account", f, mule.severity(f.score), mule.ttl_s, "self")
+    detail = f"received money from {payers} accounts flagged as mules in 24 h"
+    why = Explanation("mule_payers_24h", float(payers), float(SINK_PAYERS), detail)
+    return _mule_hit(mule, SINK, why, FEEDER_SCORE, "freeze_account")
 
 
 def _feeder_finding(mule: Detector, paid: int) -> Hit:
     """A mule finding on an account passing fresh money on to ``paid`` flagged mules."""
-    reason = Explanation(
-        feature="mules_paid_2h",
-        value=float(paid),
-        threshold_or_baseline=1.0,
-        detail=f"split money that had just arrived among payees, {paid} of them flagged as mules",
-    )
-    f = Finding(score=FEEDER_SCORE, reasons=(reason,), recommended_action="hold_payment")
-    return (FEEDER, "mule", "account", f, mule.severity(f.score), mule.ttl_s, "self")
+    detail = f"split money that had just arrived among payees, {paid} of them flagged as mules"
+    why = Explanation("mules_paid_2h", float(paid), 1.0, detail)
+    return _mule_hit(mule, FEEDER, why, FEEDER_SCORE, "hold_payment")
 
 
 def _layer_finding(mule: Detector, risk: float) -> Hit:
     """A mule finding on the payee of an account already flagged as a mule."""
+    detail = f"received money from an account flagged as a mule (score {risk:.2f})"
+    why = Explanation("payer_mule_risk", round(risk, 4), 0.85, detail)
+    return _mule_hit(mule, LAYER, why, risk * 0.95, "hold_payment", subject="payee")
 
-    reason = Explanation(
-        feature="payer_mule_risk",
-        value=round(risk, 4),
-        threshold_or_baseline=0.85,
-        detail=f"received money from an account flagged as a mule (score {risk:.2f})",
-    )
-    f = Finding(score=risk * 0.95, reasons=(reason,), recommended_action="hold_payment")
-    return (LAYER, "mule", "account", f, mule.severity(f.score), mule.ttl_s, "payee")
+
+def _mule_hit(
+    mule: Detector, name: str, why: Explanation, score: float, action: str, subject: str = "self"
+) -> Hit:
+    """A mule finding named ``name`` (its watchlist group), graded as ``mule`` grades."""
+    f = Finding(score=score, reasons=(why,), recommended_action=action)
+    return (name, "mule", "account", f, mule.severity(f.score), mule.ttl_s, subject)
