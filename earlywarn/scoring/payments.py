@@ -18,7 +18,7 @@ from earlywarn.features.victims import PUSH_RAILS
 from earlywarn.features.window import VALUE, value_sum
 from earlywarn.scoring.core import countries as _countries
 from earlywarn.scoring.forward import forward
-from earlywarn.scoring.watch import FEEDER, LAYER, SINK, intel_hit, watch_risk
+from earlywarn.scoring.watch import FEEDER, LAYER, SINK, intel_hit, watch_risk, watch_risks
 
 if TYPE_CHECKING:
     from earlywarn.scoring.core import Core, Hit
@@ -62,7 +62,10 @@ def process_debit(
     """
     debit = debit if debit is not None else DebitState()
     push = ev.rail in PUSH_RAILS
-    to_mule = watch_risk(core, watch_id(ev.payee_account), ev.event_time, _MULE) if push else 0.0
+    # the payee's watchlist entries, read once for both uses below
+    payee = watch_risks(core, watch_id(ev.payee_account), ev.event_time, PAYEE_TYPOLOGIES | _MULE)
+    payee_risk = max(payee[g] for g in (*PAYEE_TYPOLOGIES, ""))
+    to_mule = max(payee[g] for g in (*_MULE, "")) if push else 0.0
     debit.update(ev, to_mule=to_mule >= FEED_RISK)
     features = account_features(debit, credit)
     extra = []
@@ -70,7 +73,6 @@ def process_debit(
         intel = intel_hit(core, entity, ev.event_time)
         if intel and entity == ev.payer_account:
             extra.append(intel)
-    payee_risk = watch_risk(core, watch_id(ev.payee_account), ev.event_time, PAYEE_TYPOLOGIES)
     mule = core.by_name.get("mule")
     # Only a push transfer passes money on: a merchant paid by card or a cash-out agent
     # serves everyone, and being paid by a mule doesn't make it one. So does only money

@@ -111,12 +111,18 @@ def watch_risk(core: Core, digest: int, t: float, groups: frozenset[str]) -> flo
     """Current risk of an entity by its :func:`~earlywarn.features.ids.watch_id`: local
     detections of the watchlist ``groups`` (typologies, :data:`LAYER`) and shared intel,
     which always counts."""
-    best = 0.0
-    for key in (*(watch_key(digest, g) for g in sorted(groups)), f"i:{digest}"):
+    return max(watch_risks(core, digest, t, groups).values())
+
+
+def watch_risks(core: Core, digest: int, t: float, groups: frozenset[str]) -> dict[str, float]:
+    """Current risk of an entity per watchlist group, shared intel under ``""``: one
+    read of each, for a caller that needs the risk over several sets of groups."""
+    out = {}
+    for group, key in (*((g, watch_key(digest, g)) for g in sorted(groups)), ("", f"i:{digest}")):
         hit = core.lookup(key)
-        if hit and float(hit.get("x", 0.0)) >= t:
-            best = max(best, float(hit.get("s", 0.0)))
-    return best
+        live = hit is not None and float(hit.get("x", 0.0)) >= t
+        out[group] = float(hit.get("s", 0.0)) if live and hit else 0.0
+    return out
 
 
 def contact_risk(core: Core, party: str, found: Sequence[Detection], t: float) -> float:
