@@ -24,6 +24,7 @@ from earlywarn.metrics import Metrics
 from earlywarn.pipeline import INTERNAL_TOPICS, MARK_STRIDE, Mark, Outcome, Pipeline, Stores
 from earlywarn.scoring import Engine
 from earlywarn.settings import Settings
+from earlywarn.stream.offsets import install_offset_dedup
 from earlywarn.stream.tables import make_table
 from earlywarn.stream.tuning import (
     CATCHUP_WAIT_MS,
@@ -123,6 +124,7 @@ class Worker:
             self.fetch_wait_ms = max(wait_ms, CATCHUP_WAIT_MS)  # start as if behind
             install_fetch_wait(self.fetch_wait_ms)
         install_node_drain()  # one produce request per broker per linger, not per partition
+        install_offset_dedup()  # commits after a rebalance: no creeping by one record
         self.app = faust.App(settings.app_id, **faust_config(settings))
         topics = settings.topics
         n = settings.partitions
