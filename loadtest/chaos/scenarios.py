@@ -62,8 +62,9 @@ def _finish(
     committed = True
     try:
         run.wait_all_committed(timeout_s)
-    except TimeoutError:
+    except TimeoutError as exc:
         committed = False
+        notes["uncommitted"] = {"why": str(exc), **_lagging(run)}
     try:  # and the re-keyed hops drained
         quiet_s, limit_s = (20.0, 5 * timeout_s) if run.durable else (5.0, timeout_s)
         notes["drain_s"] = round(run.wait_quiet(quiet_s, limit_s), 1)
@@ -95,6 +96,19 @@ def _finish(
         metrics_text=last.metrics_text(),
         keys_file_text=run.keys_file.read_text(),
     )
+
+
+def _lagging(run: ChaosRun) -> dict[str, str]:
+    """``"topic:partition" -> "committed/produced"`` of the input partitions behind."""
+    try:
+        got = run.committed()
+    except Exception as exc:  # the broker is down: say so instead
+        return {"committed": f"unreadable: {exc!r}"}
+    return {
+        f"{topic}:{p}": f"{got.get((topic, p), 0)}/{n}"
+        for (topic, p), n in sorted(run.produced.items())
+        if got.get((topic, p), 0) < n
+    }
 
 
 def _timeout(n: int) -> float:
