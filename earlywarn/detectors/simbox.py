@@ -13,22 +13,30 @@ class SimboxDetector(Detector):
 
     The gate is the number's call volume over 24 h; the pattern is how many hours of the
     day it is active (a gateway does not sleep, a call centre keeps office hours), how
-    static its cell is and how many of its callees are first contacts.
+    static its cell is and how many of its calls in 24 h went to first contacts. A
+    gateway terminates calls for strangers; the heaviest human callers (50-60 calls a
+    day, 16-19 hours of it, from 3 cells) call the same few dozen people over and over.
 
     Examples
     --------
     >>> d = SimboxDetector()
     >>> sim = {"calls_24h": 90.0, "active_hours_24h": 20.0, "distinct_cells": 1.0,
-    ...        "new_callee_share_1h": 1.0}
+    ...        "new_callee_share_24h": 1.0}
     >>> round(d.score_one(sim).score, 2)
     1.0
     >>> d.score_one({**sim, "active_hours_24h": 11.0}).score < d.threshold
+    True
+    >>> heavy = {"calls_24h": 61.0, "active_hours_24h": 16.0, "distinct_cells": 3.0,
+    ...          "new_callee_share_24h": 0.31}
+    >>> d.score_one(heavy).score < d.threshold
     True
     """
 
     name = "simbox"
     typology = "simbox"
-    version = "2"  # 2: volume gate 60 calls in 24 h (40 caught heavy human callers)
+    # 2: volume gate 60 calls in 24 h (40 caught heavy human callers); 3: first contacts
+    # over 24 h, not the last hour, and weighted 0.4 (heavy callers scored 0.75-0.80)
+    version = "3"
     entity_type = "msisdn"
     channel = "cdr"
     ttl_s = 72 * 3600.0
@@ -49,18 +57,18 @@ class SimboxDetector(Detector):
                 "active_hours_24h",
                 12.0,
                 min_hours,
-                0.5,
+                0.4,
                 "calling in {value:g} different hours of the day (threshold {threshold:g})",
             ),
             Term(
-                "distinct_cells", 6.0, 2.0, 0.3, "used {value:g} cells (static below {threshold:g})"
+                "distinct_cells", 6.0, 2.0, 0.2, "used {value:g} cells (static below {threshold:g})"
             ),
             Term(
-                "new_callee_share_1h",
+                "new_callee_share_24h",
                 0.5,
                 0.9,
-                0.2,
-                "{value:.0%} of callees in the last hour were first contacts",
+                0.4,
+                "{value:.0%} of its calls in 24 h were to first contacts",
             ),
         )
 
