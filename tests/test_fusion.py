@@ -436,6 +436,36 @@ def test_the_number_that_groomed_two_escalating_crypto_depositors_is_flagged() -
     assert ("pig_butchering", friend) not in found
 
 
+def test_a_crypto_account_that_two_warned_victims_pay_into_is_a_pig_butchering_account() -> None:
+    pipe = _pipe()
+    _flag(pipe, SCAMMER)
+    victims = [("TH-KBANK:DV1", "+66811111141"), ("TH-KBANK:DV2", "+66811111142")]
+    found: list[list[tuple[str, str]]] = []
+    for v, (acct, msisdn) in enumerate(victims):
+        _run(pipe, "telco.cdr", {**_call(v, SCAMMER, msisdn), "answered": True, "duration_s": 300})
+        warned = _alerts(_run(pipe, "payments.events", _pay(10 + v, acct, msisdn, 5 + v)))
+        assert ("victim_in_progress", acct) in warned
+        deposit = {**_pay(20 + v, acct, msisdn, 30 + v), "rail": "crypto_onramp"}
+        found.append(_alerts(_run(pipe, "payments.events", {**deposit, "payee_account": "X:PIG"})))
+    # the second warned victim's deposit flags the account, once
+    assert [("pig_butchering", "X:PIG") in f for f in found] == [False, True]
+    # an exchange account most of whose depositors were never warned is not flagged
+    for i in range(3):
+        body = _pay(40 + i, f"TH-KBANK:C{i}", f"+6681111115{i}", 40, rail="crypto_onramp")
+        _run(pipe, "payments.events", {**body, "payee_account": "X:EXCHANGE"})
+    for v, (acct, msisdn) in enumerate(victims):
+        deposit = {**_pay(50 + v, acct, msisdn, 45 + v), "rail": "crypto_onramp"}
+        out = _alerts(_run(pipe, "payments.events", {**deposit, "payee_account": "X:EXCHANGE"}))
+        assert ("pig_butchering", "X:EXCHANGE") not in out
+    # nor one paid by a mule flagged through shared intel and a warned victim
+    _flag(pipe, "TH-KBANK:M1", "mule", kind="account")
+    mule_pay = {**_pay(60, "TH-KBANK:M1", "+66811111160", 50), "rail": "crypto_onramp"}
+    _run(pipe, "payments.events", {**mule_pay, "payee_account": "X:OTHER"})
+    deposit = {**_pay(61, victims[0][0], victims[0][1], 51), "rail": "crypto_onramp"}
+    out = _alerts(_run(pipe, "payments.events", {**deposit, "payee_account": "X:OTHER"}))
+    assert ("pig_butchering", "X:OTHER") not in out
+
+
 def test_one_ring_calls_from_rotating_foreign_numbers_flag_the_numbers_on_the_route() -> None:
     pipe = _pipe()
     numbers = [f"+2162000000{n}" for n in range(6)]

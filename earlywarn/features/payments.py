@@ -39,6 +39,8 @@ SPEND = 4
 TO_MULE = 8
 #: A payment from a payer then flagged as a mule (see :meth:`CreditState.update`).
 FROM_MULE = 16
+#: A payment from a payer then flagged as a victim in progress.
+FROM_VICTIM = 32
 CASH_OUT_RAILS: frozenset[str] = frozenset(("cash_out", "crypto_onramp"))
 
 HOUR = 3600.0
@@ -269,11 +271,14 @@ class CreditState(WindowedState):
         """Latest credit time seen, ``None`` before any."""
         return self.window.max_time if self.window.entries else None
 
-    def update(self, ev: PaymentEvent, *, from_mule: bool = False) -> None:
-        """Add one payment received by this account (``from_mule``: its payer is flagged)."""
+    def update(
+        self, ev: PaymentEvent, *, from_mule: bool = False, from_victim: bool = False
+    ) -> None:
+        """Add one payment received by this account (``from_mule``: its payer is flagged
+        as a mule; ``from_victim``: as a victim in progress)."""
         payer = key_id(ev.payer_account)
         known = any(e[KEY] == payer for e in self.window.select(DAY, ev.event_time))
-        flags = FROM_MULE if from_mule else 0
+        flags = (FROM_MULE if from_mule else 0) | (FROM_VICTIM if from_victim else 0)
         self.window.add(ev.event_time, flags=flags, value=ev.amount, key=payer)
         self._observe(ev.event_id, ev.event_time)
         if ev.rail in PUSH_RAILS and not known:
@@ -286,6 +291,13 @@ class CreditState(WindowedState):
     def mule_payers(self, within_s: float) -> int:
         """Distinct flagged mules that paid this account in the last ``within_s`` seconds."""
         return len({e[KEY] for e in self.window.select(within_s) if e[FLAGS] & FROM_MULE})
+
+    def victim_payers(self, within_s: float) -> tuple[int, float]:
+        """Distinct payers flagged as victims in the last ``within_s`` seconds, and their
+        share of all its distinct payers then."""
+        recent = self.window.select(within_s)
+        victims = len({e[KEY] for e in recent if e[FLAGS] & FROM_VICTIM})
+        return victims, victims / max(1, distinct(recent))
 
     def recent_payers(self, t: float, within_s: float) -> list[list[Any]]:
         """Push payments from first-time payers (none in the 24 h before) in the

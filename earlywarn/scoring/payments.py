@@ -30,6 +30,8 @@ PAYEE_TYPOLOGIES = frozenset(("mule", "pig_butchering", FEEDER))
 #: Accounts whose fresh money passed on makes a layer.
 _MULE = frozenset(("mule", LAYER))
 _FLAG = frozenset(("mule", FEEDER))
+VICTIM = "victim_in_progress"
+_VICTIM = frozenset((VICTIM,))
 #: A flagged mule's transfer to a new payee within this long of money arriving is layering
 LAYER_HOLD_S = 2 * 3600.0
 #: when it passes on at least this share of the largest payment that arrived then (a
@@ -46,6 +48,17 @@ FEEDER_SCORE = 0.85
 #: Distinct flagged mules paying one account in 24 h (by transfer or crypto on-ramp) that
 #: make it the end of their chain: a layer's cash-out or crypto account, or an exit abroad.
 SINK_PAYERS = 2
+#: Distinct payers flagged as victims in progress (from :data:`DEPOSIT_RISK` on) whose
+#: crypto on-ramp deposits one account received in 24 h, making at least
+#: :data:`DEPOSIT_SHARE` of its payers then: a pig-butchering deposit account. An
+#: exchange's own account is paid by far more people than the victims among them.
+DEPOSIT_PAYERS = 2
+DEPOSIT_RISK = 0.7
+DEPOSIT_SHARE = 0.5
+#: The detector name of that finding; it is watched as ``pig_butchering``, so whoever
+#: deposits there next is warned as a victim.
+DEPOSIT = "pig-deposit"
+DEPOSIT_SCORE = 0.85
 #: First-time payers of an account flagged as a collector in this long before the flag
 #: are warned as victims then (seconds).
 COLLECTED_S = 24 * 3600.0
@@ -216,12 +229,22 @@ def process_credit(
     payer_risk = (
         watch_risk(core, watch_id(ev.payer_account), ev.event_time, _MULE) if moves else 0.0
     )
-    credit.update(ev, from_mule=payer_risk >= FEED_RISK)
+    victim_risk = (  # local victim alerts only: shared intel is about scammers
+        watch_risks(core, watch_id(ev.payer_account), ev.event_time, _VICTIM)[VICTIM]
+        if ev.rail == "crypto_onramp"
+        else 0.0
+    )
+    credit.update(ev, from_mule=payer_risk >= FEED_RISK, from_victim=victim_risk >= DEPOSIT_RISK)
     mule = core.by_name.get("mule")
     extra = []
     paid_by = credit.mule_payers(DAY) if payer_risk >= FEED_RISK else 0
     if mule is not None and paid_by >= SINK_PAYERS:
         extra.append(_sink_finding(mule, paid_by))
+    pig = core.by_name.get("pig-butchering")
+    if pig is not None and victim_risk >= DEPOSIT_RISK:
+        victims, share = credit.victim_payers(DAY)
+        if victims >= DEPOSIT_PAYERS and share >= DEPOSIT_SHARE:
+            extra.append(_deposit_finding(pig, victims, share))
     found = core.run(
         ev,
         account_features(debit, credit),
@@ -318,6 +341,18 @@ def _sink_finding(mule: Detector, payers: int) -> Hit:
     detail = f"received money from {payers} accounts flagged as mules in 24 h"
     why = Explanation("mule_payers_24h", float(payers), float(SINK_PAYERS), detail)
     return _mule_hit(mule, SINK, why, FEEDER_SCORE, "freeze_account")
+
+
+def _deposit_finding(pig: Detector, victims: int, share: float) -> Hit:
+    """A pig-butchering finding on a crypto on-ramp account that ``victims`` distinct
+    payers flagged as victims in progress paid in 24 h (``share`` of its payers)."""
+    detail = (
+        f"received crypto on-ramp deposits from {victims} accounts flagged as victims "
+        f"in 24 h ({share:.0%} of its payers)"
+    )
+    why = Explanation("victim_payers_24h", float(victims), float(DEPOSIT_PAYERS), detail)
+    f = Finding(score=DEPOSIT_SCORE, reasons=(why,), recommended_action="freeze_account")
+    return (DEPOSIT, pig.typology, "account", f, pig.severity(f.score), pig.ttl_s, "self")
 
 
 def _feeder_finding(mule: Detector, paid: int) -> Hit:
