@@ -127,6 +127,33 @@ def test_payment_after_a_call_from_a_flagged_number_is_a_victim_in_progress() ->
     assert _vip(_run(pipe, "payments.events", _pay(2, "TH-KBANK:1", VICTIM, 21))) == []
 
 
+def test_a_payment_after_a_scam_call_to_someone_the_payer_phones_is_no_victim() -> None:
+    pipe = _pipe()
+    _flag(pipe, SCAMMER)
+    friend, stranger = "+66822222201", "+66822222202"
+    # the payer phoned a friend earlier (answered): the friend's number now knows theirs
+    _run(pipe, "telco.cdr", {**_call(10, VICTIM, friend), "answered": True, "duration_s": 90})
+    _run(pipe, "telco.cdr", {**_call(40, SCAMMER, VICTIM), "answered": True, "duration_s": 300})
+    to_friend = {**_pay(1, "TH-KBANK:1", VICTIM, 20, amount=2000), "payee_msisdn": friend}
+    out = _run(pipe, "payments.events", {**to_friend, "payee_account": "TH-KBANK:F1"})
+    assert _vip(out) == []
+    # a payee whose number never phoned them is vetted and the payer warned, at the
+    # payment's own time
+    to_mule = {**_pay(2, "TH-KBANK:1", VICTIM, 25, amount=20000), "payee_msisdn": stranger}
+    out = _run(pipe, "payments.events", {**to_mule, "payee_account": "TH-KBANK:M1"})
+    vip = [a for o in out for a in o.alerts if a.typology == "victim_in_progress"]
+    assert [a.entity_id for a in vip] == ["TH-KBANK:1"]
+    assert iso(vip[0].event_time) == "2026-11-23T06:25:02.000Z"
+    # the friend's payment was not reported as a suspected victim's: two more like it
+    # do not make the friend's account a mule
+    for i, payer in enumerate(("+66811111121", "+66811111122")):
+        _run(pipe, "telco.cdr", {**_call(11 + i, payer, friend), "answered": True})
+        _run(pipe, "telco.cdr", {**_call(41 + i, SCAMMER, payer), "answered": True})
+        body = {**_pay(3 + i, f"TH-KBANK:P{i}", payer, 26, amount=2000), "payee_msisdn": friend}
+        out = _run(pipe, "payments.events", {**body, "payee_account": "TH-KBANK:F1"})
+        assert ("mule", "TH-KBANK:F1") not in _alerts(out) and _vip(out) == []
+
+
 def test_a_call_that_arrives_after_its_payment_still_joins_it() -> None:
     """Symmetric join: the by-msisdn topic may deliver the payment before the call."""
     pipe = _pipe()

@@ -39,7 +39,9 @@ class SubscriberState(EntityState):
     device; ``payees`` digests of payees its accounts paid before; ``pays`` the last few
     payments of its accounts as ``[time, account, payee, event_id, new_payee, push,
     amount_vs_max_prior, reporter, jurisdictions]``, so a contact that arrives after a
-    payment it preceded is still joined to it. ``talkers`` holds ``[time, party]`` of
+    payment it preceded is still joined to it. ``acquainted`` holds the watch ids of the
+    last few numbers whose call to this subscriber was answered as a first contact of
+    theirs: people who phone each other. ``talkers`` holds ``[time, party]`` of
     the last few long first calls it answered; ``groomed`` (the subscriber as a caller)
     ``[time, victim digest]`` of people it talked to whose crypto deposits then escalated.
 
@@ -54,6 +56,8 @@ class SubscriberState(EntityState):
     >>> _ = s.pay(300.0, "A1", "ACC-1", "p1", True, True, 2.0, "BANK", ("TH",))
     >>> [p[3] for p in s.pays_after(100.0, 3600.0)]
     ['p1']
+    >>> s.acquaint("+66811111111"), s.knows("+66811111111"), s.knows("+66811111112")
+    (None, True, False)
     >>> s.talked(50.0, "+2327600002")
     >>> s.talkers_before(400.0, 3600.0)
     ['+2327600002']
@@ -69,6 +73,7 @@ class SubscriberState(EntityState):
     #: Payments older than this before the latest event are not kept for late contacts.
     pays_span_s: ClassVar[float] = 8 * HOUR
     talkers_cap: ClassVar[int] = 4
+    acquainted_cap: ClassVar[int] = 16
     groomed_cap: ClassVar[int] = 8
     #: Long calls and the victims they led to are kept this long (grooming takes days).
     groom_span_s: ClassVar[float] = 7 * 24 * HOUR
@@ -81,6 +86,7 @@ class SubscriberState(EntityState):
         self.pays: list[list[Any]] = []
         self.talkers: list[list[Any]] = []
         self.groomed: list[list[Any]] = []
+        self.acquainted: list[int] = []
         self.max_time = float("-inf")
 
     def contact(self, t: float, party: str, score: float, kind: float = CALL) -> None:
@@ -89,6 +95,14 @@ class SubscriberState(EntityState):
         self.contacts.sort()
         del self.contacts[: max(0, len(self.contacts) - self.contacts_cap)]
         self.max_time = max(self.max_time, t)
+
+    def acquaint(self, party: str) -> None:
+        """Record that ``party`` phoned this subscriber (an answered first contact)."""
+        remember(self.acquainted, watch_id(party), self.acquainted_cap)
+
+    def knows(self, party: str) -> bool:
+        """Whether ``party`` phoned this subscriber, as far as :attr:`acquainted` goes."""
+        return watch_id(party) in self.acquainted
 
     def flag(self, t: float, party: str, score: float) -> None:
         """Raise the score of ``party``'s contact at ``t`` (it was flagged after the contact)."""
@@ -144,14 +158,16 @@ class SubscriberState(EntityState):
         ratio: float,
         reporter: str,
         jurisdictions: tuple[str, ...],
+        payee_msisdn: str = "",
     ) -> list[Any]:
         """Keep one payment of the subscriber's accounts for contacts that arrive late.
 
         Returns the payment's row, also when it is too old (or crowded out) to be kept.
+        Rows kept before the payee's number was kept have nine values.
         """
         self.max_time = max(self.max_time, t)
         row = [float(t), account, payee, event_id, int(new_payee), int(push), float(ratio)]
-        row += [reporter, list(jurisdictions)]
+        row += [reporter, list(jurisdictions), payee_msisdn]
         self.pays.append(row)
         self.pays.sort(key=lambda p: (p[0], p[3]))
         horizon = self.max_time - self.pays_span_s
@@ -173,6 +189,7 @@ class SubscriberState(EntityState):
             "t": None if self.max_time == float("-inf") else self.max_time,
             **({"g": self.talkers} if self.talkers else {}),
             **({"h": self.groomed} if self.groomed else {}),
+            **({"k": self.acquainted} if self.acquainted else {}),
         }
 
     @classmethod
@@ -190,5 +207,6 @@ class SubscriberState(EntityState):
         state.pays = [list(p) for p in obj.get("q", ())]
         state.talkers = [[float(r[0]), str(r[1])] for r in obj.get("g", ())]
         state.groomed = [[float(r[0]), int(r[1])] for r in obj.get("h", ())]
+        state.acquainted = [int(k) for k in obj.get("k", ())]
         state.max_time = float("-inf") if obj["t"] is None else float(obj["t"])
         return state

@@ -178,6 +178,7 @@ def process_debit(
                     "n": features["new_payee"],
                     "r": features["amount_vs_max_prior"],
                     "w": ev.rail in PUSH_RAILS,
+                    **({"m": ev.payee_msisdn} if ev.payee_msisdn else {}),
                 },
             )
         )
