@@ -204,6 +204,41 @@ def test_victims_of_a_scam_text_paying_one_account_flag_it_and_each_of_them() ->
     assert sorted(_vip(last)) == ["TH-KBANK:0", "TH-KBANK:1", "TH-KBANK:2"]
 
 
+def test_an_account_cashing_out_a_scam_call_victims_payment_is_a_mule() -> None:
+    pipe = _pipe()
+    _flag(pipe, SCAMMER)
+    _flag(pipe, "+66899000001", typology="smishing")
+
+    def out(i: int, payer: str, minute: int, amount: float, rail: str) -> list[tuple[str, str]]:
+        body = {**_pay(i, payer, "+66822222200", minute, amount=amount), "rail": rail}
+        return _alerts(_run(pipe, "payments.events", {**body, "payee_account": "TH-AGENT:1"}))
+
+    # called by a flagged number, the victim pays a new payee: warned at once (contact)
+    _run(pipe, "telco.cdr", {**_call(0, SCAMMER, VICTIM), "answered": True, "duration_s": 300})
+    paid = _run(pipe, "payments.events", {**_pay(1, "TH-KBANK:V1", VICTIM, 20), "amount": 5000})
+    assert _vip(paid) == ["TH-KBANK:V1"]
+    assert ("mule", "TH-KBANK:MULE") not in _alerts(paid)  # one victim is no fan-in
+    # a card payment spends the money: not a cash-out
+    assert ("mule", "TH-KBANK:MULE") not in out(2, "TH-KBANK:MULE", 40, 2000, "card")
+    # cash taken out within hours: the payee is a mule
+    assert ("mule", "TH-KBANK:MULE") in out(3, "TH-KBANK:MULE", 50, 1500, "cash_out")
+    # a scam text reaches thousands: one of them paying a friend who then draws cash is
+    # not enough (tuning seed 13: 14 such friends, no mule)
+    sms = {
+        "event_id": "s1",
+        "event_time": T.format(10, 0),
+        "operator": "TH-AIS",
+        "sender": "+66899000001",
+        "recipient": "+66811111100",
+        "has_url": True,
+        "url_domain": "kbank-verify.top",
+    }
+    _run(pipe, "telco.sms", sms)
+    friend = {**_pay(4, "TH-KBANK:P2", "+66811111100", 20), "payee_account": "TH-KBANK:FRIEND"}
+    _run(pipe, "payments.events", {**friend, "amount": 5000})
+    assert ("mule", "TH-KBANK:FRIEND") not in out(5, "TH-KBANK:FRIEND", 50, 3000, "cash_out")
+
+
 def test_shared_intel_matches_until_it_expires() -> None:
     pipe = _pipe()
     _flag(pipe, "+66812345600", confidence=0.9, country="MY", expires="2026-11-23T06:30:00Z")

@@ -323,6 +323,23 @@ class CreditState(WindowedState):
         rows.sort(key=lambda s: (s[0], s[2]))
         self.suspects = rows[-self.suspects_cap :]
 
+    def cashed_out(self, t: float, within_s: float, amount: float, share: float) -> list[Any]:
+        """Suspect rows (see :meth:`suspect`) of the ``within_s`` seconds before ``t``
+        whose payments a cash-out or crypto purchase of ``amount`` at ``t`` draws on: at
+        least ``share`` of each, and at most ``1 / share`` times what they paid together
+        (the suspects' money, not savings next to a few coins). A row whose payment left
+        the window is not returned."""
+        rows, paid_total = [], 0.0
+        for row in self.suspects:
+            if not t - within_s <= row[0] <= t:
+                continue
+            payer = key_id(str(row[1]))
+            paid = [e[VALUE] for e in self.window.entries if e[KEY] == payer and e[TIME] == row[0]]
+            if paid and amount >= share * max(paid):
+                rows.append(row)
+                paid_total += max(paid)
+        return rows if rows and amount * share <= paid_total else []
+
     def suspect_share(self, t: float) -> tuple[float, float]:
         """Weighted count of suspected victims paying in 24 h up to ``t``, and their share."""
         recent = [s for s in self.suspects if t - DAY <= s[0] <= t]

@@ -13,11 +13,12 @@ from earlywarn.contract.events import PaymentEvent
 from earlywarn.detectors import Detection, Detector, Finding
 from earlywarn.features import CreditState, DebitState, EntityState, account_features, key_id
 from earlywarn.features.ids import watch_id
-from earlywarn.features.payments import DAY, PASS_SLACK
+from earlywarn.features.payments import CASH_OUT_RAILS, DAY, PASS_SLACK
 from earlywarn.features.victims import PUSH_RAILS
 from earlywarn.features.window import VALUE, value_sum
 from earlywarn.scoring.core import countries as _countries
 from earlywarn.scoring.forward import forward
+from earlywarn.scoring.victims import warn_suspects
 from earlywarn.scoring.watch import FEEDER, LAYER, SINK, intel_hit, watch_risk, watch_risks
 
 if TYPE_CHECKING:
@@ -59,6 +60,17 @@ DEPOSIT_SHARE = 0.5
 #: deposits there next is warned as a victim.
 DEPOSIT = "pig-deposit"
 DEPOSIT_SCORE = 0.85
+#: A cash-out or crypto purchase within this long after an account received suspected
+#: victims' payments (ones that followed a call or text from a flagged scam party), of
+#: at least :data:`CASHOUT_SHARE` of each, flags the account as a mule once their
+#: weights reach :data:`CASHOUT_WEIGHT`: one victim after a call, or two after texts. A
+#: scam's collector gets the money out within hours; the suspected victims are warned.
+#: A text reaches thousands, and some of them pay a friend who draws cash that day.
+CASHOUT_S = 6 * 3600.0
+CASHOUT_SHARE = 0.2
+CASHOUT_WEIGHT = 1.0
+#: The detector name of that finding.
+CASHOUT = "mule-cashout"
 #: First-time payers of an account flagged as a collector in this long before the flag
 #: are warned as victims then (seconds).
 COLLECTED_S = 24 * 3600.0
@@ -111,6 +123,13 @@ def process_debit(
         feeding = mules > 0 and split and sent >= LAYER_SHARE * largest and not own_money
         if feeding:
             extra.append(_feeder_finding(mule, mules))
+    cashed = []
+    if mule is not None and credit is not None and credit.suspects and ev.rail in CASH_OUT_RAILS:
+        cashed = credit.cashed_out(ev.event_time, CASHOUT_S, ev.amount, CASHOUT_SHARE)
+        if sum(float(row[3]) for row in cashed) >= CASHOUT_WEIGHT:
+            extra.append(_cashout_finding(mule, len(cashed)))
+        else:
+            cashed = []
     vip = core.by_name.get("victim-in-progress")
     if vip is not None and payee_risk > 0 and push and not feeding:
         hit = core.found(
@@ -143,6 +162,9 @@ def process_debit(
     )
     if credit is not None:
         found += _collected(core, ev, ev.payer_account, credit, debit, debit, found)
+    warn = None if vip is None else vip.score_one({"payee_risk": FEEDER_SCORE, "new_payee": 1.0})
+    if cashed and vip is not None and warn is not None and warn.score >= core.threshold(vip):
+        found += warn_suspects(core, debit, vip, warn, cashed)  # whose money it was
     pig = [d for d in found if d.typology == "pig_butchering"]
     if pig and vip is not None:  # the payer of an escalating deposit run is a victim
         f = Finding(pig[0].score, pig[0].reasons, "hold_payment")
@@ -354,6 +376,16 @@ def _deposit_finding(pig: Detector, victims: int, share: float) -> Hit:
     why = Explanation("victim_payers_24h", float(victims), float(DEPOSIT_PAYERS), detail)
     f = Finding(score=DEPOSIT_SCORE, reasons=(why,), recommended_action="freeze_account")
     return (DEPOSIT, pig.typology, "account", f, pig.severity(f.score), pig.ttl_s, "self")
+
+
+def _cashout_finding(mule: Detector, victims: int) -> Hit:
+    """A mule finding on an account cashing out ``victims`` suspected victims' money."""
+    detail = (
+        f"cashed out or bought crypto within {CASHOUT_S / 3600:g} h of receiving money "
+        f"from {victims} people just contacted by a flagged scam party"
+    )
+    why = Explanation("cashed_out_suspects", float(victims), 1.0, detail)
+    return _mule_hit(mule, CASHOUT, why, FEEDER_SCORE, "freeze_account")
 
 
 def _feeder_finding(mule: Detector, paid: int) -> Hit:

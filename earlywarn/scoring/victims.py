@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from earlywarn.contract.alert import Explanation
-from earlywarn.detectors import Detection, Finding
-from earlywarn.features import CreditState, key_id
+from earlywarn.detectors import Detection, Detector, Finding
+from earlywarn.features import CreditState, EntityState, key_id
 from earlywarn.features.victims import CALL, SubscriberState
 from earlywarn.scoring.core import fields_of
 from earlywarn.scoring.forward import Linked, forward
@@ -290,11 +290,19 @@ def process_suspect(
     )
     if vip is None or f is None or f.score < core.threshold(vip):
         return credit, found
-    sev = vip.severity(f.score)
-    for s_t, payer, event_id, _risk, s_reporter, s_jur in credit.suspects:
-        hit = (vip.name, vip.typology, "account", f, sev, vip.ttl_s, f"id:{payer}")
+    return credit, found + warn_suspects(core, credit, vip, f, credit.suspects)
+
+
+def warn_suspects(
+    core: Core, own: EntityState, vip: Detector, f: Finding, rows: Sequence[Sequence[Any]]
+) -> list[Detection]:
+    """Victim-in-progress alerts (finding ``f``) on the payers of suspect ``rows`` (see
+    :meth:`CreditState.suspect`), each at its own payment, deduplicated in ``own``."""
+    out: list[Detection] = []
+    for s_t, payer, event_id, _weight, reporter, jur in rows:
+        hit = (vip.name, vip.typology, "account", f, vip.severity(f.score), vip.ttl_s)
         paid = Linked(str(event_id), float(s_t), "payments")
-        found += core.run_hit(
-            paid, hit, own=credit, jurisdictions=tuple(s_jur), reporter=str(s_reporter)
+        out += core.run_hit(
+            paid, (*hit, f"id:{payer}"), own=own, jurisdictions=tuple(jur), reporter=str(reporter)
         )
-    return credit, found
+    return out

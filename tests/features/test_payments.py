@@ -27,3 +27,22 @@ def test_spending_from_the_balance_after_a_small_transfer_in_is_no_pass_through(
     f = account_features(debit, credit)
     assert f["pass_through_ratio"] == 0.0
     assert f["min_credit_to_debit_s"] == 720.0  # still a quick debit, which says less
+
+
+def test_a_cash_out_counts_for_a_suspected_victim_only_if_it_is_their_money() -> None:
+    credit = CreditState()
+    credit.update(_pay(1, 0.0, "VICTIM", "MULE", 2000.0, "bank_transfer"))
+    credit.suspect(0.0, "VICTIM", "p1", 1.0, "BANK", ("TH",))
+    credit.update(_pay(2, 60.0, "OTHER", "MULE", 5.0, "bank_transfer"))
+    credit.suspect(60.0, "OTHER", "p2", 1.0, "BANK", ("TH",))
+    # 1,900 cashed an hour on: the victim's 2,000 (and the 5 with it)
+    got = credit.cashed_out(3600.0, 6 * 3600.0, 1900.0, 0.2)
+    assert [r[1] for r in got] == ["VICTIM", "OTHER"]
+    assert credit.cashed_out(3600.0, 6 * 3600.0, 300.0, 0.2) == []  # a small part of it
+    assert credit.cashed_out(3600.0, 6 * 3600.0, 20_000.0, 0.2) == []  # savings mostly
+    assert credit.cashed_out(8 * 3600.0, 6 * 3600.0, 1900.0, 0.2) == []  # too late
+    # 135 drawn after someone paid 5 is not that money
+    small = CreditState()
+    small.update(_pay(3, 0.0, "OTHER", "SAVER", 5.0, "bank_transfer"))
+    small.suspect(0.0, "OTHER", "p3", 1.0, "BANK", ("TH",))
+    assert small.cashed_out(3600.0, 6 * 3600.0, 135.0, 0.2) == []
