@@ -176,9 +176,12 @@ class VictimFanInDetector(Detector):
     """Several people, each just contacted by a flagged scam party, paying one new payee.
 
     Runs on the payee's suspect list (``channel = "suspect"``): ``suspect_payers_24h``
-    counts distinct payers in 24 h whose payment followed a risky call or message,
-    ``suspect_share`` their share of all the account's payers then, which must pass
-    half. A biller or shop is paid by many people every day; after a scam text reached
+    counts distinct payers in 24 h whose payment followed a risky call (weight 1) or
+    message with a link (0.7), ``suspect_share`` their share of all the account's payers
+    then, which must pass half. Two scam-text recipients paying one new payee are enough
+    (1.4): payments to someone the payer phones are no longer reported as suspects (see
+    :func:`earlywarn.scoring.victims._vetted`), and a smishing mule gets one to three
+    victims. One suspect after a call is not. A biller or shop is paid by many people every day; after a scam text reached
     much of the population, up to 40-46 % of its payers that day had been contacted
     (tuning seeds 11 and 12: 4 billers flagged, and 36 of one biller's customers then
     alerted as victims for paying it). A collector is paid by victims, and a recruited
@@ -190,7 +193,9 @@ class VictimFanInDetector(Detector):
     >>> f = d.score_one({"suspect_payers_24h": 3.0, "suspect_share": 1.0})
     >>> round(f.score, 2), f.recommended_action
     (1.0, 'freeze_account')
-    >>> d.score_one({"suspect_payers_24h": 1.0, "suspect_share": 1.0}) is None
+    >>> d.score_one({"suspect_payers_24h": 1.4, "suspect_share": 1.0}).score
+    1.0
+    >>> d.score_one({"suspect_payers_24h": 1.0, "suspect_share": 1.0}).score < d.threshold
     True
     >>> d.score_one({"suspect_payers_24h": 4.0, "suspect_share": 0.45}).score < d.threshold
     True
@@ -198,12 +203,12 @@ class VictimFanInDetector(Detector):
 
     name = "mule-victims"
     typology = "mule"
-    version = "2"
+    version = "3"  # 3: two text suspects (1.4) are enough, was 2.0
     entity_type = "account"
     channel = "suspect"
     ttl_s = 72 * 3600.0
 
-    def __init__(self, *, min_victims: float = 2.0, threshold: float = 0.75) -> None:
+    def __init__(self, *, min_victims: float = 1.4, threshold: float = 0.75) -> None:
         self.threshold = threshold
         self.gate = Term(
             "suspect_payers_24h",
