@@ -181,7 +181,9 @@ class VictimFanInDetector(Detector):
     then, which must pass half. Two scam-text recipients paying one new payee are enough
     (1.4): payments to someone the payer phones are no longer reported as suspects (see
     :func:`earlywarn.scoring.victims._vetted`), and a smishing mule gets one to three
-    victims. One suspect after a call is not. A biller or shop is paid by many people every day; after a scam text reached
+    victims. One suspect after a call is not.
+
+    A biller or shop is paid by many people every day; after a scam text reached
     much of the population, up to 40-46 % of its payers that day had been contacted
     (tuning seeds 11 and 12: 4 billers flagged, and 36 of one biller's customers then
     alerted as victims for paying it). A collector is paid by victims, and a recruited
