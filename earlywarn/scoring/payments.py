@@ -162,9 +162,10 @@ def process_debit(
     )
     if credit is not None:
         found += _collected(core, ev, ev.payer_account, credit, debit, debit, found)
-    warn = None if vip is None else vip.score_one({"payee_risk": FEEDER_SCORE, "new_payee": 1.0})
-    if cashed and vip is not None and warn is not None and warn.score >= core.threshold(vip):
-        found += warn_suspects(core, debit, vip, warn, cashed)  # whose money it was
+    if cashed and vip is not None:  # whose money it was: the suspected victims
+        warn = vip.score_one({"payee_risk": FEEDER_SCORE, "new_payee": 1.0})
+        if warn is not None and warn.score >= core.threshold(vip):
+            found += warn_suspects(core, debit, vip, warn, cashed)
     pig = [d for d in found if d.typology == "pig_butchering"]
     if pig and vip is not None:  # the payer of an escalating deposit run is a victim
         f = Finding(pig[0].score, pig[0].reasons, "hold_payment")
