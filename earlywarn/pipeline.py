@@ -257,7 +257,8 @@ class Pipeline:
             store_name, load = _LINKED[kind]
             store = getattr(self.stores, store_name)
             state = self._load(store, key, load, mark)
-            new_state, detections = self.engine.process_linked(kind, key, payload, state)
+            reached = self._reached(key) if kind == "msisdn" else None
+            new_state, detections = self.engine.process_linked(kind, key, payload, state, reached)
             outcome = Outcome(kind=kind)
             self._save(outcome, store, key, new_state, mark)
         except Redelivered:
@@ -272,6 +273,18 @@ class Pipeline:
         self._emit(detections, outcome, received)
         outcome.forwards.extend(self.engine.take_forwards())
         return outcome
+
+    def _reached(self, msisdn: str) -> Callable[[], list[int]]:
+        """The ``key_id`` of the numbers ``msisdn`` has called or texted, read when called
+        (its caller and sender states are on this partition: co-partitioned by number)."""
+
+        def reached() -> list[int]:
+            stores, cache = self.stores, self.cache
+            caller = cache.peek(stores.callers, msisdn, CallerState.from_json)
+            sender = cache.peek(stores.senders, msisdn, SenderState.from_json)
+            return [*(caller.known if caller else ()), *(sender.known if sender else ())]
+
+        return reached
 
     def _watch(self, key: str, entry: dict[str, Any]) -> None:
         """Merge ``entry`` into the watchlist (:func:`earlywarn.merge.merge_watch`)."""

@@ -131,14 +131,14 @@ def test_a_payment_after_a_scam_call_to_someone_the_payer_phones_is_no_victim() 
     pipe = _pipe()
     _flag(pipe, SCAMMER)
     friend, stranger = "+66822222201", "+66822222202"
-    # the payer phoned a friend earlier (answered): the friend's number now knows theirs
+    # the payer phoned a friend earlier: someone they know
     _run(pipe, "telco.cdr", {**_call(10, VICTIM, friend), "answered": True, "duration_s": 90})
     _run(pipe, "telco.cdr", {**_call(40, SCAMMER, VICTIM), "answered": True, "duration_s": 300})
     to_friend = {**_pay(1, "TH-KBANK:1", VICTIM, 20, amount=2000), "payee_msisdn": friend}
     out = _run(pipe, "payments.events", {**to_friend, "payee_account": "TH-KBANK:F1"})
     assert _vip(out) == []
-    # a payee whose number never phoned them is vetted and the payer warned, at the
-    # payment's own time
+    # a payee whose number they never called, texted or heard from is not: the payer is
+    # warned, at the payment's own time
     to_mule = {**_pay(2, "TH-KBANK:1", VICTIM, 25, amount=20000), "payee_msisdn": stranger}
     out = _run(pipe, "payments.events", {**to_mule, "payee_account": "TH-KBANK:M1"})
     vip = [a for o in out for a in o.alerts if a.typology == "victim_in_progress"]
@@ -152,6 +152,29 @@ def test_a_payment_after_a_scam_call_to_someone_the_payer_phones_is_no_victim() 
         body = {**_pay(3 + i, f"TH-KBANK:P{i}", payer, 26, amount=2000), "payee_msisdn": friend}
         out = _run(pipe, "payments.events", {**body, "payee_account": "TH-KBANK:F1"})
         assert ("mule", "TH-KBANK:F1") not in _alerts(out) and _vip(out) == []
+
+
+def test_a_payment_to_a_flagged_mule_by_someone_who_knows_its_number_is_no_victim() -> None:
+    """A recruited mule's friends pay its own account too: only strangers are warned."""
+    pipe = _pipe()
+    mule_no, friend, texter, caller, stranger = (f"+6681111114{i}" for i in range(5))
+    _flag(pipe, "TH-KBANK:MULE", "mule", kind="account")
+    _run(pipe, "telco.cdr", _call(10, friend, mule_no))  # a call, even unanswered
+    sms = {"event_id": "s1", "event_time": T.format(11, 0), "operator": "TH-AIS"}
+    _run(pipe, "telco.sms", {**sms, "sender": texter, "recipient": mule_no, "has_url": False})
+    _run(pipe, "telco.cdr", {**_call(12, mule_no, caller), "answered": True})  # phoned them
+    warned = []
+    for i, payer in enumerate((friend, texter, caller, stranger)):
+        body = {**_pay(i, f"TH-KBANK:{i}", payer, 20 + i), "payee_msisdn": mule_no}
+        out = _run(pipe, "payments.events", body)
+        assert not out[0].alerts  # judged at the payer's number, one hop on
+        warned += _vip(out)
+    assert warned == ["TH-KBANK:3"]
+    # without the payee's number there is nothing to check: warned on the payment itself
+    out = _run(pipe, "payments.events", _pay(9, "TH-KBANK:9", friend, 30))
+    assert _vip(out[:1]) == ["TH-KBANK:9"]
+    a = next(a for a in out[0].alerts if a.typology == "victim_in_progress")
+    assert a.reasons[0].feature == "risk" and a.reasons[0].value == 0.95
 
 
 def test_a_call_that_arrives_after_its_payment_still_joins_it() -> None:

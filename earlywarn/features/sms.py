@@ -12,6 +12,7 @@ from earlywarn.features.window import (
     distinct,
     flag_share,
     key_id,
+    remember,
     top_share,
 )
 
@@ -53,16 +54,27 @@ class SenderState(EntityState):
     (4.0, 0.75, 2.0, 0.75)
     >>> SenderState.from_json(s.to_json()) == s
     True
+
+    A number (not a sender id) also remembers whom it has texted, most recent last:
+
+    >>> p = SenderState()
+    >>> p.update(SmsEvent("e9", 50.0, "OP", "+66810000009", "+66810000001", has_url=False))
+    >>> p.known == [key_id("+66810000001")], s.known
+    (True, [])
     """
 
     short_span_s: ClassVar[float] = 600.0
     span_s: ClassVar[float] = 3600.0
     cap: ClassVar[int] = 256
+    #: Recipients a number remembers having texted (the social circle; as for calls).
+    known_cap: ClassVar[int] = 24
 
     def __init__(self) -> None:
         super().__init__()
         self.window = EventWindow(self.span_s, self.cap)
         self.alphanumeric = False
+        #: ``key_id`` of the recipients a number texted, most recent last (bounded).
+        self.known: list[int] = []
 
     @property
     def max_time(self) -> float:
@@ -82,6 +94,8 @@ class SenderState(EntityState):
             aux=key_id(ev.template_hash),
         )
         self.alphanumeric = self.alphanumeric or ev.sender_is_alphanumeric
+        if not ev.sender_is_alphanumeric:
+            remember(self.known, key_id(ev.recipient), self.known_cap)
         self._observe(ev.event_id, ev.event_time)
 
     def features(self, now: float | None = None) -> dict[str, float]:
@@ -106,7 +120,8 @@ class SenderState(EntityState):
 
     def to_json(self) -> dict[str, Any]:
         """Compact JSON-compatible form; inverse of :meth:`from_json`."""
-        return {**self._common_json(), "w": self.window.to_json(), "x": int(self.alphanumeric)}
+        out = {**self._common_json(), "w": self.window.to_json(), "x": int(self.alphanumeric)}
+        return {**out, "k": self.known} if self.known else out
 
     @classmethod
     def from_json(cls, obj: Any) -> Self:
@@ -115,4 +130,5 @@ class SenderState(EntityState):
         state._load_common(obj)
         state.window = EventWindow.from_json(obj["w"], span_s=cls.span_s, cap=cls.cap)
         state.alphanumeric = bool(obj["x"])
+        state.known = [int(k) for k in obj.get("k", ())]
         return state

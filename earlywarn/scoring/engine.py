@@ -11,6 +11,7 @@ from earlywarn.detectors import Detection
 from earlywarn.features import CallerState, CreditState, DebitState, EntityState, SenderState
 from earlywarn.scoring import linked, payments, telco
 from earlywarn.scoring.core import Core
+from earlywarn.scoring.victims import Reached
 
 
 class Engine(Core):
@@ -77,7 +78,13 @@ class Engine(Core):
         return payments.process_credit(self, ev, credit, debit)
 
     def process_linked(
-        self, kind: str, key: str, payload: Mapping[str, Any], state: EntityState | None
+        self,
+        kind: str,
+        key: str,
+        payload: Mapping[str, Any],
+        state: EntityState | None,
+        reached: Reached | None = None,
     ) -> tuple[EntityState, list[Detection]]:
-        """Update the ``kind`` state of ``key`` with one forwarded record."""
-        return linked.process_linked(self, kind, key, payload, state)
+        """Update the ``kind`` state of ``key`` with one forwarded record (``reached``:
+        the numbers an ``msisdn`` key has called or texted, read only when needed)."""
+        return linked.process_linked(self, kind, key, payload, state, reached)

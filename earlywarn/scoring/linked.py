@@ -16,21 +16,27 @@ from earlywarn.features import CreditState, EntityState
 from earlywarn.features.linked import DomainState, HotspotState, ImeiState, RingState
 from earlywarn.features.victims import SubscriberState
 from earlywarn.scoring.forward import Linked
-from earlywarn.scoring.victims import process_subscriber, process_suspect
+from earlywarn.scoring.victims import Reached, process_subscriber, process_suspect
 
 if TYPE_CHECKING:
     from earlywarn.scoring.core import Core
 
 
 def process_linked(
-    core: Core, kind: str, key: str, payload: Mapping[str, Any], state: EntityState | None
+    core: Core,
+    kind: str,
+    key: str,
+    payload: Mapping[str, Any],
+    state: EntityState | None,
+    reached: Reached | None = None,
 ) -> tuple[EntityState, list[Detection]]:
     """Update the ``kind`` state of ``key`` with one forwarded record.
 
     Kinds: ``imei`` (SIMs per device), ``domain`` (URL domains), ``msisdn`` (the
     subscriber as a potential victim: contacts, device changes, payments),
     ``hotspot`` (alerts per cell or country pair) and ``ring`` (one-ring calls per
-    international route).
+    international route). ``reached`` is for ``msisdn``: see
+    :func:`~earlywarn.scoring.victims.process_subscriber`.
     """
     ev = Linked(str(payload.get("e", "")), float(payload["t"]), kind, payload.get("c"))
     jur = tuple(payload.get("j", ()))
@@ -111,7 +117,7 @@ def process_linked(
         return ring, core.run_hit(ev, rang, own=ring, jurisdictions=jur, reporter=reporter)
     if kind == "msisdn":
         sub = state if isinstance(state, SubscriberState) else SubscriberState()
-        return sub, process_subscriber(core, sub, ev, payload, jur, reporter, key)
+        return sub, process_subscriber(core, sub, ev, payload, jur, reporter, key, reached)
     if kind == "suspect":
         credit = state if isinstance(state, CreditState) else None
         return process_suspect(core, key, payload, credit)

@@ -131,7 +131,10 @@ def process_debit(
         else:
             cashed = []
     vip = core.by_name.get("victim-in-progress")
-    if vip is not None and payee_risk > 0 and push and not feeding:
+    # With both numbers known, whether the payer knows the payee is told at the payer's
+    # number (see scoring.victims.knows_payee): the check goes there with the "pay" record.
+    vetted = bool(ev.payer_msisdn and ev.payee_msisdn)
+    if vip is not None and payee_risk > 0 and push and not feeding and not vetted:
         hit = core.found(
             vip,
             vip.score_one(
@@ -145,6 +148,7 @@ def process_debit(
         )
         if hit is not None:
             extra.append(hit)
+    flagged = payee_risk if vip is not None and push and not feeding and vetted else 0.0
     jur = _countries(ev.payer_country, ev.payee_country)
     found = core.run(
         ev,
@@ -202,6 +206,7 @@ def process_debit(
                     "r": features["amount_vs_max_prior"],
                     "w": ev.rail in PUSH_RAILS,
                     **({"m": ev.payee_msisdn} if ev.payee_msisdn else {}),
+                    **({"q": flagged} if flagged > 0 else {}),
                 },
             )
         )
