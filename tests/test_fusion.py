@@ -170,6 +170,9 @@ def test_a_payment_to_a_flagged_mule_by_someone_who_knows_its_number_is_no_victi
         assert not out[0].alerts  # judged at the payer's number, one hop on
         warned += _vip(out)
     assert warned == ["TH-KBANK:3"]
+    a = next(a for o in out for a in o.alerts if a.typology == "victim_in_progress")
+    assert (a.reasons[0].feature, a.reasons[0].value, a.severity) == ("risk", 0.95, "critical")
+    assert iso(a.event_time) == "2026-11-23T06:23:03.000Z"  # the payment's own time
     # without the payee's number there is nothing to check: warned on the payment itself
     out = _run(pipe, "payments.events", _pay(9, "TH-KBANK:9", friend, 30))
     assert _vip(out[:1]) == ["TH-KBANK:9"]
@@ -405,9 +408,16 @@ def test_a_shop_paid_by_card_after_a_sim_swap_is_not_flagged_as_a_mule() -> None
 
 def test_first_time_payers_of_an_account_flagged_as_a_collector_are_warned_then() -> None:
     pipe = _pipe()
+    mule_no = "+66822222208"  # the account holder's number
+    sms = {"event_id": "s1", "event_time": T.format(5, 0), "operator": "TH-AIS"}
+    _run(
+        pipe, "telco.sms", {**sms, "sender": "+66811111201", "recipient": mule_no, "has_url": False}
+    )
+    _run(pipe, "telco.cdr", _call(6, "+66811111202", mule_no))
     paid: list[tuple[str, str]] = []
     for i in range(6):  # six people pay one account; nothing flags it yet
         body = _pay(i, f"TH-KBANK:V{i}", f"+6681111120{i}", 10 + i, amount=800)
+        body |= {"payee_msisdn": mule_no} if i < 3 else {}  # V1 and V2 know that number
         paid += _alerts(
             _run(pipe, "payments.events", {**body, "rail": "card" if i == 5 else "bank_transfer"})
         )
@@ -418,8 +428,9 @@ def test_first_time_payers_of_an_account_flagged_as_a_collector_are_warned_then(
         out = {**out, "payee_account": f"TH-KBANK:ATM{j}", "rail": "cash_out"}
         found += _alerts(_run(pipe, "payments.events", out))
     assert ("mule", "TH-KBANK:MULE") in found
-    # the five who pushed money to it are warned once each; the card payer is not
-    assert sorted(_vip_of(found)) == [f"TH-KBANK:V{i}" for i in range(5)]
+    # those who pushed money to it are warned once each, but not the two who know its
+    # holder (they texted or called that number), nor the card payer
+    assert sorted(_vip_of(found)) == ["TH-KBANK:V0", "TH-KBANK:V3", "TH-KBANK:V4"]
 
 
 def test_an_account_passing_fresh_money_on_to_flagged_mules_is_their_collector() -> None:

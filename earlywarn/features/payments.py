@@ -284,6 +284,7 @@ class CreditState(WindowedState):
         if ev.rail in PUSH_RAILS and not known:
             row = [float(ev.event_time), ev.payer_account, ev.event_id, ev.institution]
             row += [[ev.payer_country or "", ev.payee_country or ""], float(ev.amount)]
+            row += [ev.payer_msisdn or "", ev.payee_msisdn or ""]
             horizon = self.window.max_time - self.payers_span_s
             rows = [p for p in self.payers if p[0] >= horizon] + [row]
             self.payers = sorted(rows, key=lambda p: (p[0], p[2]))[-self.payers_cap :]

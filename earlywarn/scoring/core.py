@@ -21,12 +21,15 @@ from earlywarn.contract.events import CallEvent, LabelEvent, PaymentEvent, SmsEv
 from earlywarn.detectors import Detection, Detector, Finding, default_detectors
 from earlywarn.features import EntityState, key_id
 from earlywarn.learning import CHANNELS, ChannelAnomaly, DriftMonitor, LabelModel
+from earlywarn.scoring.checks import on_payment
 from earlywarn.scoring.forward import Forward, Linked
 from earlywarn.scoring.models import VECTOR_FEATURES, learn_label, model_hits
 from earlywarn.scoring.watch import after
 
 #: At most this many event ids support one detection.
 MAX_EVIDENCE = 20
+#: Victim alerts on a payment with both numbers are finished at the payer's number.
+VICTIM = "victim_in_progress"
 #: Telco typologies whose number's device (IMEI) is alerted too.
 DEVICE_TYPOLOGIES = frozenset(("smishing", "impersonation", "wangiri", "simbox"))
 Lookup = Callable[[str], Any]
@@ -255,6 +258,9 @@ class Core:
                 eid, et, claim = event.payee_account, "account", f"{typology}>{key_id(eid)}"
             elif subject.startswith("id:"):
                 eid, claim = subject[3:], f"{typology}>{key_id(subject[3:])}"
+            hit = (name, typology, etype, f, severity, ttl, subject)
+            if typology == VICTIM and on_payment(self, event, eid, hit, reporter, jurisdictions):
+                continue  # finished at the payer's number: does the payer know the payee?
             ws = self.claim(own, claim, event.event_time, severity, others)
             if ws is None:
                 continue

@@ -10,8 +10,8 @@ from earlywarn.contract.events import CallEvent, PaymentEvent, SmsEvent
 from earlywarn.detectors import Detection
 from earlywarn.features import CallerState, CreditState, DebitState, EntityState, SenderState
 from earlywarn.scoring import linked, payments, telco
+from earlywarn.scoring.checks import Reached
 from earlywarn.scoring.core import Core
-from earlywarn.scoring.victims import Reached
 
 
 class Engine(Core):

@@ -15,8 +15,9 @@ from earlywarn.detectors import Detection, Finding
 from earlywarn.features import CreditState, EntityState
 from earlywarn.features.linked import DomainState, HotspotState, ImeiState, RingState
 from earlywarn.features.victims import SubscriberState
+from earlywarn.scoring.checks import Reached
 from earlywarn.scoring.forward import Linked
-from earlywarn.scoring.victims import Reached, process_subscriber, process_suspect
+from earlywarn.scoring.victims import process_subscriber, process_suspect
 
 if TYPE_CHECKING:
     from earlywarn.scoring.core import Core

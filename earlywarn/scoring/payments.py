@@ -16,8 +16,9 @@ from earlywarn.features.ids import watch_id
 from earlywarn.features.payments import CASH_OUT_RAILS, DAY, PASS_SLACK
 from earlywarn.features.victims import PUSH_RAILS
 from earlywarn.features.window import VALUE, value_sum
+from earlywarn.scoring.checks import defer, numbers_of
 from earlywarn.scoring.core import countries as _countries
-from earlywarn.scoring.forward import forward
+from earlywarn.scoring.forward import Linked, forward
 from earlywarn.scoring.victims import warn_suspects
 from earlywarn.scoring.watch import FEEDER, LAYER, SINK, intel_hit, watch_risk, watch_risks
 
@@ -131,10 +132,7 @@ def process_debit(
         else:
             cashed = []
     vip = core.by_name.get("victim-in-progress")
-    # With both numbers known, whether the payer knows the payee is told at the payer's
-    # number (see scoring.victims.knows_payee): the check goes there with the "pay" record.
-    vetted = bool(ev.payer_msisdn and ev.payee_msisdn)
-    if vip is not None and payee_risk > 0 and push and not feeding and not vetted:
+    if vip is not None and payee_risk > 0 and push and not feeding:
         hit = core.found(
             vip,
             vip.score_one(
@@ -148,7 +146,6 @@ def process_debit(
         )
         if hit is not None:
             extra.append(hit)
-    flagged = payee_risk if vip is not None and push and not feeding and vetted else 0.0
     jur = _countries(ev.payer_country, ev.payee_country)
     found = core.run(
         ev,
@@ -206,7 +203,6 @@ def process_debit(
                     "r": features["amount_vs_max_prior"],
                     "w": ev.rail in PUSH_RAILS,
                     **({"m": ev.payee_msisdn} if ev.payee_msisdn else {}),
-                    **({"q": flagged} if flagged > 0 else {}),
                 },
             )
         )
@@ -343,6 +339,19 @@ def _collected(
         )
         hit_f = Finding(f.score, (*f.reasons, when), "hold_payment")
         hit = (vip.name, vip.typology, "account", hit_f, vip.severity(f.score), vip.ttl_s)
+        numbers = numbers_of(*row[6:8]) if len(row) >= 8 else None
+        if numbers is not None:  # unless the payer knows this account's holder
+            paid = Linked(ev.event_id, ev.event_time, "payments")
+            defer(
+                core,
+                (*hit, f"id:{payer}"),
+                account=str(payer),
+                numbers=numbers,
+                paid=paid,
+                reporter=str(reporter),
+                jurisdictions=_countries(*countries),
+            )
+            continue
         out += core.run_hit(
             ev,
             (*hit, f"id:{payer}"),

@@ -7,18 +7,20 @@ party scored risky is a victim in progress, whichever of the two records arrived
 A message with a link is weaker evidence (scam texts reach thousands who pay new payees
 for ordinary reasons), so such payments, like the call-linked ones, are re-keyed onto
 the payee as *suspects*; when several suspected victims pay one account, that account is
-flagged as a mule and each of its suspected victims as a victim in progress.
+flagged as a mule and each of its suspected victims as a victim in progress. A payment
+to someone the payer knows is neither (:mod:`earlywarn.scoring.checks`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from earlywarn.contract.alert import Explanation
 from earlywarn.detectors import Detection, Detector, Finding
 from earlywarn.features import CreditState, EntityState, key_id
 from earlywarn.features.victims import CALL, SubscriberState
+from earlywarn.scoring.checks import Reached, knows_payee, process_check
 from earlywarn.scoring.core import fields_of
 from earlywarn.scoring.forward import Linked, forward
 from earlywarn.scoring.watch import CONTACT_TYPOLOGIES, watch_risk
@@ -26,8 +28,6 @@ from earlywarn.scoring.watch import CONTACT_TYPOLOGIES, watch_risk
 if TYPE_CHECKING:
     from earlywarn.scoring.core import Core
 
-#: Returns the ``key_id`` of the numbers a subscriber has called or texted.
-Reached = Callable[[], Collection[int]]
 #: Contacts older than this before a payment are not linked to it (seconds).
 WINDOW_S = 3 * 3600.0
 #: A payer whose contact was at least this risky is reported to the payee as a suspect.
@@ -74,6 +74,8 @@ def process_subscriber(
         for pay in sub.pays_after(t, WINDOW_S):
             found += _judge(core, sub, pay, key, late=True, reached=reached)
         return found
+    if k == "check":  # a victim finding made elsewhere, on one of this number's payments
+        return process_check(core, sub, payload, key, reached)
     if k == "vet":  # from an earlier worker (see _vetted)
         return _vetted(core, sub, ev, payload, jur, reporter)
     if k == "device":
@@ -108,33 +110,7 @@ def process_subscriber(
     account, payee = str(payload["a"]), str(payload["b"])
     to = str(payload.get("m", ""))  # the payee's number, when known
     pay = sub.pay(t, account, payee, ev.event_id, new_payee, push, ratio, reporter, jur, to)
-    found = _judge(core, sub, pay, key, late=False, reached=reached)
-    flagged = float(payload.get("q", 0.0))  # the payee's risk, when it was already flagged
-    vip = core.by_name.get(VICTIM_DETECTOR)
-    if flagged and vip is not None and not knows_payee(sub, key, to, reached):
-        feats = {"payee_risk": flagged, "new_payee": float(bool(payload.get("n")))}
-        hit = core.found(vip, vip.score_one({**feats, "amount_vs_max_prior": ratio}), account)
-        if hit is not None:
-            paid = Linked(ev.event_id, t, "payments")  # judged on the payment, as before
-            found += core.run_hit(
-                paid, (*hit[:6], f"id:{account}"), own=sub, jurisdictions=jur, reporter=reporter
-            )
-    return found
-
-
-def knows_payee(sub: SubscriberState, key: str, payee: str, reached: Reached | None) -> bool:
-    """Whether subscriber ``key`` knows the number ``payee`` of an account it pays: its
-    own, one it has called or texted (``reached``), or one that phoned it.
-
-    People a scam reaches also pay friends and family that day, and the friends who pay a
-    recruited mule's own account are not its victims. On tuning seeds 11 and 12, 10 of
-    41 and 12 of 63 false victim alerts were payments to a number the payer had called
-    or texted before (none of the 194 victims' payments); mostly texts, or calls first
-    made unanswered, which the payee's own state never hears of.
-    """
-    if not payee:
-        return False
-    return payee == key or sub.knows(payee) or (reached is not None and key_id(payee) in reached())
+    return _judge(core, sub, pay, key, late=False, reached=reached)
 
 
 def _judge(
