@@ -11,15 +11,20 @@ with three things recorded per payment that the alert file alone does not give:
     the highest *raw* typology-detector score of its debit (payer) and credit (payee)
     side, alerted or not (``Engine.risk`` after each side, before thresholds and dedup);
 ``anomaly``
-    the payments Half-Space Trees raw score of its debit side (before it learns it).
+    the payments Half-Space Trees raw score of its debit side (before it learns it);
+``learned``
+    the payments label model's probability of ``mule`` for its debit side, before the
+    model's per-class gates (0 until it has learned enough labels to score).
 
-and every alert's ``(entity_type, entity_id) -> [(event_time, score), ...]``.
+and every alert's ``(entity_type, entity_id) -> [(event_time, score), ...]``, and the
+highest score each detector or model gave each entity, alerted or not (``observed``:
+``(name, class, entity_id) -> score``; the label models' class probabilities too).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +45,7 @@ class PaymentScores:
     risk_payer: float = 0.0
     risk_payee: float = 0.0
     anomaly: float = 0.0
+    learned: float = 0.0
 
     @property
     def risk(self) -> float:
@@ -56,6 +62,7 @@ class StreamRun:
         default_factory=lambda: defaultdict(list)
     )
     alerts_by_typology: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    observed: dict[tuple[str, str, str], float] = field(default_factory=dict)
     events: int = 0
     invalid: int = 0
 
@@ -79,14 +86,18 @@ class _Recorder:
 
 
 def run_stream(
-    path: Path, *, models_dir: Path | None = Path("models"), presorted: bool = True
+    path: Path | Sequence[Path],
+    *,
+    models_dir: Path | None = Path("models"),
+    presorted: bool = True,
 ) -> StreamRun:
     """Process ``path`` (contract events with ``"topic"``) and score every payment.
 
     Parameters
     ----------
     path
-        JSONL of contract events, in event-time order when ``presorted``.
+        JSONL of contract events (or several, merged in event time), in event-time
+        order when ``presorted``.
     models_dir
         The artifact directory ``earlywarn replay`` uses (``None``: built-in engine).
     presorted
@@ -99,13 +110,34 @@ def run_stream(
     if hst is not None:
         recorder = _Recorder(hst.score_learn)
         setattr(hst, "score_learn", recorder)  # noqa: B010 -- instance-level wrap, on purpose
+    learned: list[float] = [0.0]
+    lm = engine.label_models.get("payments")
+    if lm is not None:
+        proba = lm.proba
+
+        def mule_proba(vector: Any) -> Mapping[str, float]:
+            out = proba(vector)
+            learned[0] = float(out.get("mule", 0.0))
+            return out
+
+        setattr(lm, "proba", mule_proba)  # noqa: B010 -- instance-level wrap, on purpose
     run = StreamRun()
-    for line in read_lines([path], presorted=presorted):
+    seen = run.observed
+
+    def observe(name: str, cls: str, entity: str, score: float) -> None:
+        key = (name, cls, entity)
+        if score > seen.get(key, 0.0):
+            seen[key] = score
+
+    engine.observe = observe
+    paths = [path] if isinstance(path, Path) else list(path)
+    for line in read_lines(paths, presorted=presorted):
         if line.problem is not None:
             run.invalid += 1
             continue
         if recorder is not None:
             recorder.last = 0.0
+        learned[0] = 0.0
         outcome = pipe.handle(line.topic, line.raw, now=line.time)
         if outcome.event is None:
             run.invalid += 1
@@ -117,6 +149,7 @@ def run_stream(
             scores = PaymentScores(event.event_time, event.payer_account, event.payee_account)
             scores.risk_payer = float(getattr(engine, "risk", 0.0))
             scores.anomaly = recorder.last if recorder is not None else 0.0
+            scores.learned = learned[0]
             run.payments[str(event.event_id)] = scores
         alerts = list(outcome.alerts)
         stack = list(reversed(outcome.forwards))

@@ -96,6 +96,11 @@ def test_amlsim_slice(tmp_path: Path) -> None:
     assert cmp.rows[0].positives > 0
     assert cmp.meta["stream"]["payments"] == 3000
     assert "account" in cmp.table()
+    # the second run has the first half's outcomes as labels, and learned from them
+    labels = cmp.meta["labels"]
+    assert labels > 0 and cmp.meta["stream_with_labels"]["events"] == 3000 + labels
+    learned = next(r for r in cmp.rows if "label model raw" in r.system)
+    assert learned.pr_auc > learned.positives / learned.n  # it ranks some frauds first
 
 
 def _payment(i: int, payer: str) -> dict[str, object]:
