@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 
 from earlywarn.alerts import Pseudonymiser, Router
 from earlywarn.contract.alert import iso
@@ -295,9 +296,14 @@ def test_labels_train_the_channel_model_from_kept_vectors(tmp_path: Path) -> Non
     assert warm.model_version["artifact"] == engine.artifact_version
 
 
-def test_a_caller_flagged_after_its_victim_paid_still_raises_the_victim_alert() -> None:
+@pytest.mark.parametrize("first_call_s", [400, 90])
+def test_a_caller_flagged_after_its_victim_paid_still_raises_the_victim_alert(
+    first_call_s: int,
+) -> None:
+    """Also when the first call was short: the persuading is in the calls back."""
     pipe = _pipe()
-    _run(pipe, "telco.cdr", {**_call(40, SCAMMER, VICTIM), "answered": True, "duration_s": 400})
+    first = {**_call(40, SCAMMER, VICTIM), "answered": True, "duration_s": first_call_s}
+    _run(pipe, "telco.cdr", first)
     assert _vip(_run(pipe, "payments.events", _pay(1, "TH-KBANK:1", VICTIM, 20))) == []
     _flag(pipe, SCAMMER)  # reported by a partner, after the payment
     later = _run(pipe, "telco.cdr", {**_call(50, SCAMMER, "+66822222222", m=30), "answered": True})
@@ -305,6 +311,17 @@ def test_a_caller_flagged_after_its_victim_paid_still_raises_the_victim_alert() 
     vip = [a for o in later for a in o.alerts if a.typology == "victim_in_progress"]
     assert [a.entity_id for a in vip] == ["TH-KBANK:1"]
     assert iso(vip[0].event_time) == "2026-11-23T06:20:01.000Z"  # dated at the payment
+
+
+def test_a_flagged_caller_tells_only_those_it_talked_to_for_a_minute_or_more() -> None:
+    pipe = _pipe()
+    for i, secs in enumerate((59, 60)):
+        body = {**_call(40 + i, SCAMMER, f"+6681111115{i}"), "answered": True}
+        _run(pipe, "telco.cdr", {**body, "duration_s": secs})
+        _run(pipe, "payments.events", _pay(i, f"TH-KBANK:{i}", f"+6681111115{i}", 20 + i))
+    _flag(pipe, SCAMMER)
+    later = _run(pipe, "telco.cdr", {**_call(50, SCAMMER, "+66822222222", m=30), "answered": True})
+    assert _vip(later) == ["TH-KBANK:1"]
 
 
 def test_a_flagged_url_domain_flags_its_slower_bulk_senders_too() -> None:

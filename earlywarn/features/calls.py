@@ -83,8 +83,12 @@ class CallerState(EntityState):
     known_cap: ClassVar[int] = 24
     #: An answered call at least this long is a *long* (persuasion-length) call.
     long_call_s: ClassVar[float] = 120.0
-    #: Recent long first-contact calls kept (callee numbers), for when the caller is
-    #: flagged later: its earlier victims are told (see :meth:`talked_to`).
+    #: Recent answered first-contact calls of at least :attr:`talked_min_s` kept (callee
+    #: numbers), for when the caller is flagged later: its earlier victims are told (see
+    #: :meth:`talked_to`). A minute, not :attr:`long_call_s`: a fake officer's first call
+    #: may be short, and the persuading is done in the calls back (tuning seeds 11-13:
+    #: the three impersonation victims never warned had first calls of 93-111 s).
+    talked_min_s: ClassVar[float] = 60.0
     talked_cap: ClassVar[int] = 8
     talked_span_s: ClassVar[float] = 8 * 3600.0
 
@@ -99,8 +103,8 @@ class CallerState(EntityState):
         self.hours: list[list[float]] = []
         #: Event time of the latest switch to a device this number never used before.
         self.imei_changed: float | None = None
-        #: ``[time, callee]`` of recent long calls to first contacts (raw numbers: the
-        #: caller's flag must reach them), oldest first.
+        #: ``[time, callee]`` of recent answered calls to first contacts (raw numbers:
+        #: the caller's flag must reach them), oldest first.
         self.talked: list[list[Any]] = []
 
     @property
@@ -126,7 +130,7 @@ class CallerState(EntityState):
         callee = key_id(ev.callee)
         if remember(self.known, callee, self.known_cap):
             flags |= NEW_CALLEE
-            if flags & LONG:
+            if ev.answered and ev.duration_s >= self.talked_min_s:
                 self._talked(ev.event_time, ev.callee)
         self.window.add(ev.event_time, flags=flags, value=ev.duration_s, key=callee)
         remember(self.cells, key_id(ev.cell_id), self.device_cap)
@@ -145,7 +149,7 @@ class CallerState(EntityState):
         self.talked = rows[-self.talked_cap :]
 
     def talked_to(self, end: float) -> list[tuple[float, str]]:
-        """Recent long first-contact calls ``(time, callee)`` up to ``end``."""
+        """Recent answered first-contact calls ``(time, callee)`` up to ``end``."""
         horizon = end - self.talked_span_s
         return [(float(r[0]), str(r[1])) for r in self.talked if horizon <= r[0] <= end]
 
