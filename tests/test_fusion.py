@@ -550,6 +550,26 @@ def test_the_number_that_groomed_two_escalating_crypto_depositors_is_flagged() -
     assert ("pig_butchering", friend) not in found
 
 
+def test_the_groomer_is_named_from_its_victims_first_deposits_to_new_on_ramps() -> None:
+    """A campaign that starts late is over before its victims escalate three times."""
+    pipe = _pipe()
+    groomer, friend = "+85512000002", "+66833333302"
+    victims = [("TH-KBANK:PV3", "+66811111133"), ("TH-KBANK:PV4", "+66811111134")]
+    for i, (_acct, msisdn) in enumerate(victims):
+        talk = {**_call(i, groomer, msisdn), "answered": True, "duration_s": 900}
+        _run(pipe, "telco.cdr", talk)
+    _run(
+        pipe, "telco.cdr", {**_call(5, friend, victims[0][1]), "answered": True, "duration_s": 600}
+    )
+    found: list[list[tuple[str, str]]] = []
+    for v, (acct, msisdn) in enumerate(victims):
+        body = _pay(40 + v, acct, msisdn, 20 + v, amount=150)
+        body = {**body, "payee_account": f"TH-XCHG:D{v}", "rail": "crypto_onramp"}
+        found.append(_alerts(_run(pipe, "payments.events", body)))
+    assert [e for t, e in found[0] if t == "pig_butchering"] == []
+    assert [e for t, e in found[1] if t == "pig_butchering"] == [groomer]
+
+
 def test_a_crypto_account_that_two_warned_victims_pay_into_is_a_pig_butchering_account() -> None:
     pipe = _pipe()
     _flag(pipe, SCAMMER)

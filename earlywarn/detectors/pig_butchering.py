@@ -60,12 +60,15 @@ class PigButcheringDetector(Detector):
 
 class PigGroomerDetector(Detector):
     """The number behind several pig-butchering victims: it held long first calls with
-    each of them in the days before their crypto deposits escalated.
+    each of them in the days before they started sending money to a crypto on-ramp.
 
     Runs on the caller's subscriber state (``channel = "groomer"``): ``groomed_victims``
-    counts distinct escalating victims whose long first calls came from this number in
-    7 days. One victim is not enough: a new acquaintance may call anyone for long, while
-    a groomer talks to one victim after another.
+    counts distinct people whose long first calls came from this number in 7 days and
+    who then made a first deposit to a new on-ramp account, or an escalating run of
+    them. One victim is not enough: a new acquaintance may call anyone for long, while
+    a groomer talks to one victim after another. (Version 1 counted escalating runs
+    only, three growing deposits; a campaign that starts late in a week is over before
+    its victims make them.)
 
     Examples
     --------
@@ -79,7 +82,7 @@ class PigGroomerDetector(Detector):
 
     name = "pig-groomer"
     typology = "pig_butchering"
-    version = "1"
+    version = "2"  # 2: first deposits count, not only escalating runs
     entity_type = "msisdn"
     channel = "groomer"
     ttl_s = 7 * 24 * 3600.0
@@ -91,8 +94,8 @@ class PigGroomerDetector(Detector):
             min_victims - 1.0,
             min_victims,
             1.0,
-            "held long first calls with {value:g} people whose crypto deposits then "
-            "escalated (threshold {threshold:g})",
+            "held long first calls with {value:g} people who then started sending "
+            "money to crypto on-ramps (threshold {threshold:g})",
         )
 
     def score_one(self, features: Mapping[str, float]) -> Finding | None:

@@ -81,7 +81,7 @@ def process_subscriber(
     if k == "device":
         sub.device(t, str(payload["i"]))
         return []
-    if k == "pig":  # this subscriber's crypto deposits escalate: who talked them into it?
+    if k == "pig":  # this subscriber started or escalates crypto deposits: who groomed them?
         for party in sub.talkers_before(t, sub.groom_span_s):
             core.pending.append(
                 forward(
