@@ -333,7 +333,13 @@ class Pipeline:
         stores, engine, cache = self.stores, self.engine, self.cache
         if isinstance(event, CallEvent):
             caller = self._load(stores.callers, event.caller, CallerState.from_json, mark)
-            cstate, detections = engine.process_call(event, caller)
+            texted = event.caller  # its devices as the SMS side saw them, read when needed
+
+            def devices() -> list[int]:
+                sender = cache.peek(stores.senders, texted, SenderState.from_json)
+                return sender.imeis if sender is not None else []
+
+            cstate, detections = engine.process_call(event, caller, devices)
             self._save(outcome, stores.callers, event.caller, cstate, mark)
             return detections
         if isinstance(event, SmsEvent):

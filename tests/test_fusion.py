@@ -409,6 +409,24 @@ def test_the_payee_of_a_sim_swapped_account_is_flagged_as_a_mule() -> None:
     assert ("mule", "TH-KBANK:RENT") not in found
 
 
+@pytest.mark.parametrize("device", ["356741085048204", "490154203237518"])
+def test_a_sim_swap_is_seen_on_a_number_that_had_only_texted_before(device: str) -> None:
+    """Its first call from another device than it texted from is a device change."""
+    pipe = _pipe()
+    owner = "+66844444402"
+    sms = {"event_id": "s1", "event_time": T.format(1, 0), "operator": "TH-AIS"}
+    sms |= {"sender": owner, "recipient": "+66855555502", "has_url": False}
+    _run(pipe, "telco.sms", {**sms, "sender_imei": "356741085048204"})
+    first = {**_pay(1, "TH-KBANK:OWN2", owner, 2), "payee_account": "TH-KBANK:RENT", "amount": 300}
+    _run(pipe, "payments.events", first)
+    call = {**_call(2, owner, "+66855555502", m=30), "answered": True}
+    _run(pipe, "telco.cdr", {**call, "caller_imei": device, "cell_id": "C9"})
+    drain = {**_pay(2, "TH-KBANK:OWN2", owner, 40), "payee_account": "TH-KBANK:DROP2"}
+    found = _alerts(_run(pipe, "payments.events", {**drain, "amount": 3000}))
+    swapped = device != "356741085048204"  # the same handset is no swap
+    assert (("sim_swap", "TH-KBANK:OWN2") in found) == swapped
+
+
 def test_a_shop_paid_by_card_after_a_sim_swap_is_not_flagged_as_a_mule() -> None:
     pipe = _pipe()
     owner = "+66844444402"

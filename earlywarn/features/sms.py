@@ -68,6 +68,8 @@ class SenderState(EntityState):
     cap: ClassVar[int] = 256
     #: Recipients a number remembers having texted (the social circle; as for calls).
     known_cap: ClassVar[int] = 24
+    #: Devices (IMEIs) remembered per number, as for calls.
+    device_cap: ClassVar[int] = 16
 
     def __init__(self) -> None:
         super().__init__()
@@ -75,6 +77,8 @@ class SenderState(EntityState):
         self.alphanumeric = False
         #: ``key_id`` of the recipients a number texted, most recent last (bounded).
         self.known: list[int] = []
+        #: ``key_id`` of the devices a number texted from, most recent last (bounded).
+        self.imeis: list[int] = []
 
     @property
     def max_time(self) -> float:
@@ -96,6 +100,7 @@ class SenderState(EntityState):
         self.alphanumeric = self.alphanumeric or ev.sender_is_alphanumeric
         if not ev.sender_is_alphanumeric:
             remember(self.known, key_id(ev.recipient), self.known_cap)
+            remember(self.imeis, key_id(ev.sender_imei), self.device_cap)
         self._observe(ev.event_id, ev.event_time)
 
     def features(self, now: float | None = None) -> dict[str, float]:
@@ -121,7 +126,11 @@ class SenderState(EntityState):
     def to_json(self) -> dict[str, Any]:
         """Compact JSON-compatible form; inverse of :meth:`from_json`."""
         out = {**self._common_json(), "w": self.window.to_json(), "x": int(self.alphanumeric)}
-        return {**out, "k": self.known} if self.known else out
+        if self.known:
+            out["k"] = self.known
+        if self.imeis:
+            out["d"] = self.imeis
+        return out
 
     @classmethod
     def from_json(cls, obj: Any) -> Self:
@@ -131,4 +140,5 @@ class SenderState(EntityState):
         state.window = EventWindow.from_json(obj["w"], span_s=cls.span_s, cap=cls.cap)
         state.alphanumeric = bool(obj["x"])
         state.known = [int(k) for k in obj.get("k", ())]
+        state.imeis = [int(k) for k in obj.get("d", ())]
         return state

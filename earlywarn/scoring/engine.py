@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -54,10 +54,14 @@ class Engine(Core):
         checkpoint(self, Path(path))
 
     def process_call(
-        self, ev: CallEvent, state: CallerState | None
+        self,
+        ev: CallEvent,
+        state: CallerState | None,
+        devices: Callable[[], Sequence[int]] | None = None,
     ) -> tuple[CallerState, list[Detection]]:
-        """Update the caller's state with one call and return new detections."""
-        return telco.process_call(self, ev, state)
+        """Update the caller's state with one call and return new detections (``devices``:
+        the number's devices seen on the SMS side, read only when needed)."""
+        return telco.process_call(self, ev, state, devices)
 
     def process_sms(
         self, ev: SmsEvent, state: SenderState | None

@@ -7,6 +7,7 @@ the callee or recipient, as a contacted subscriber, onto ``msisdn``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from earlywarn.contract.events import CallEvent, SmsEvent
@@ -22,10 +23,21 @@ if TYPE_CHECKING:
 
 
 def process_call(
-    core: Core, ev: CallEvent, state: CallerState | None
+    core: Core,
+    ev: CallEvent,
+    state: CallerState | None,
+    devices: Callable[[], Sequence[int]] | None = None,
 ) -> tuple[CallerState, list[Detection]]:
-    """Update the caller's state with one call and return new detections."""
+    """Update the caller's state with one call and return new detections.
+
+    ``devices`` returns the ``key_id`` of the devices the number has texted from (its
+    sender state's, read only for a number's first call with a device): a swapped SIM's
+    first call from the fraudster's handset is a device change also for a number that
+    had only ever texted (tuning seed 13: one SIM-swap victim missed so).
+    """
     state = state if state is not None else CallerState()
+    if not state.imeis and ev.caller_imei and devices is not None:
+        state.imeis = list(devices())[-state.device_cap :]
     first_contact = key_id(ev.callee) not in state.known
     state.update(ev)
     features = state.features()
