@@ -414,7 +414,7 @@ def test_a_sim_swap_is_seen_on_a_number_that_had_only_texted_before(device: str)
     """Its first call from another device than it texted from is a device change."""
     pipe = _pipe()
     owner = "+66844444402"
-    sms = {"event_id": "s1", "event_time": T.format(1, 0), "operator": "TH-AIS"}
+    sms: dict[str, Any] = {"event_id": "s1", "event_time": T.format(1, 0), "operator": "TH-AIS"}
     sms |= {"sender": owner, "recipient": "+66855555502", "has_url": False}
     _run(pipe, "telco.sms", {**sms, "sender_imei": "356741085048204"})
     first = {**_pay(1, "TH-KBANK:OWN2", owner, 2), "payee_account": "TH-KBANK:RENT", "amount": 300}
@@ -545,16 +545,21 @@ def _vip_of(alerts: list[tuple[str, str]]) -> list[str]:
     return [e for t, e in alerts if t == "victim_in_progress"]
 
 
+def _groomed(pipe: Pipeline, groomer: str, friend: str, victims: list[tuple[str, str]]) -> None:
+    """Long first calls from ``groomer`` to each victim, and from ``friend`` to the first
+    (a long talk alone names nobody)."""
+    for i, (_acct, msisdn) in enumerate(victims):
+        talk = {**_call(i, groomer, msisdn), "answered": True, "duration_s": 900}
+        _run(pipe, "telco.cdr", talk)
+    chat = {**_call(5, friend, victims[0][1]), "answered": True, "duration_s": 600}
+    _run(pipe, "telco.cdr", chat)
+
+
 def test_the_number_that_groomed_two_escalating_crypto_depositors_is_flagged() -> None:
     pipe = _pipe()
     groomer, friend = "+85512000001", "+66833333301"
     victims = [("TH-KBANK:PV1", "+66811111131"), ("TH-KBANK:PV2", "+66811111132")]
-    for i, (_acct, msisdn) in enumerate(victims):
-        talk = {**_call(i, groomer, msisdn), "answered": True, "duration_s": 900}
-        _run(pipe, "telco.cdr", talk)
-    # a friend's long call to the first victim: a long talk alone names nobody
-    chat = {**_call(5, friend, victims[0][1]), "answered": True, "duration_s": 600}
-    _run(pipe, "telco.cdr", chat)
+    _groomed(pipe, groomer, friend, victims)
     found: list[tuple[str, str]] = []
     for v, (acct, msisdn) in enumerate(victims):
         for step, amount in enumerate((100, 220, 480, 1000)):
@@ -573,12 +578,7 @@ def test_the_groomer_is_named_from_its_victims_first_deposits_to_new_on_ramps() 
     pipe = _pipe()
     groomer, friend = "+85512000002", "+66833333302"
     victims = [("TH-KBANK:PV3", "+66811111133"), ("TH-KBANK:PV4", "+66811111134")]
-    for i, (_acct, msisdn) in enumerate(victims):
-        talk = {**_call(i, groomer, msisdn), "answered": True, "duration_s": 900}
-        _run(pipe, "telco.cdr", talk)
-    _run(
-        pipe, "telco.cdr", {**_call(5, friend, victims[0][1]), "answered": True, "duration_s": 600}
-    )
+    _groomed(pipe, groomer, friend, victims)
     found: list[list[tuple[str, str]]] = []
     for v, (acct, msisdn) in enumerate(victims):
         body = _pay(40 + v, acct, msisdn, 20 + v, amount=150)
