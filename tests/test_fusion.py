@@ -574,18 +574,28 @@ def test_the_number_that_groomed_two_escalating_crypto_depositors_is_flagged() -
 
 
 def test_the_groomer_is_named_from_its_victims_first_deposits_to_new_on_ramps() -> None:
-    """A campaign that starts late is over before its victims escalate three times."""
+    """A campaign that starts late is over before its victims escalate three times.
+
+    Once named, its victims are warned at their first deposit: the one whose deposit
+    named it, and each one after."""
     pipe = _pipe()
     groomer, friend = "+85512000002", "+66833333302"
-    victims = [("TH-KBANK:PV3", "+66811111133"), ("TH-KBANK:PV4", "+66811111134")]
+    victims = [(f"TH-KBANK:PV{3 + i}", f"+6681111113{3 + i}") for i in range(3)]
     _groomed(pipe, groomer, friend, victims)
     found: list[list[tuple[str, str]]] = []
-    for v, (acct, msisdn) in enumerate(victims):
+    for v, (acct, msisdn) in enumerate(victims):  # hours after the calls
         body = _pay(40 + v, acct, msisdn, 20 + v, amount=150)
-        body = {**body, "payee_account": f"TH-XCHG:D{v}", "rail": "crypto_onramp"}
-        found.append(_alerts(_run(pipe, "payments.events", body)))
+        body |= {"event_time": f"2026-11-23T12:0{v}:00Z", "payee_account": f"TH-XCHG:D{v}"}
+        found.append(_alerts(_run(pipe, "payments.events", {**body, "rail": "crypto_onramp"})))
     assert [e for t, e in found[0] if t == "pig_butchering"] == []
     assert [e for t, e in found[1] if t == "pig_butchering"] == [groomer]
+    assert [set(_vip_of(f)) for f in found] == [set(), {"TH-KBANK:PV4"}, {"TH-KBANK:PV5"}]
+    # a first deposit after long calls from a number never flagged is no one's victim
+    talk = {**_call(9, "+66833333303", "+66811111139"), "answered": True, "duration_s": 900}
+    _run(pipe, "telco.cdr", talk)
+    body = {**_pay(49, "TH-KBANK:PF", "+66811111139", 29), "rail": "crypto_onramp"}
+    body["event_time"] = "2026-11-23T12:09:00Z"
+    assert _vip_of(_alerts(_run(pipe, "payments.events", body))) == []
 
 
 def test_a_crypto_account_that_two_warned_victims_pay_into_is_a_pig_butchering_account() -> None:

@@ -28,6 +28,8 @@ from earlywarn.scoring.forward import Linked, forward
 if TYPE_CHECKING:
     from earlywarn.scoring.core import Core, Hit
 
+#: The detector that warns victims in progress.
+VICTIM_DETECTOR = "victim-in-progress"
 #: Returns the ``key_id`` of the numbers a subscriber has called or texted.
 Reached = Callable[[], Collection[int]]
 

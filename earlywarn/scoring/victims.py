@@ -20,9 +20,10 @@ from earlywarn.contract.alert import Explanation
 from earlywarn.detectors import Detection, Detector, Finding
 from earlywarn.features import CreditState, EntityState, key_id
 from earlywarn.features.victims import CALL, SubscriberState
-from earlywarn.scoring.checks import Reached, knows_payee, process_check
+from earlywarn.scoring.checks import VICTIM_DETECTOR, Reached, knows_payee, process_check
 from earlywarn.scoring.core import fields_of
 from earlywarn.scoring.forward import Linked, forward
+from earlywarn.scoring.grooming import process_deposit, process_groomed
 from earlywarn.scoring.watch import CONTACT_TYPOLOGIES, watch_risk
 
 if TYPE_CHECKING:
@@ -34,8 +35,6 @@ WINDOW_S = 3 * 3600.0
 SUSPECT_RISK = 0.5
 #: Weight of a suspect whose risky contact was only a message (a call weighs 1).
 SMS_WEIGHT = 0.7
-#: The victim-in-progress detector (skipped for payments to someone the payer knows).
-VICTIM_DETECTOR = "victim-in-progress"
 #: A first call this long (seconds) is a conversation a groomer might have held.
 LONG_CALL_S = 300.0
 
@@ -82,28 +81,9 @@ def process_subscriber(
         sub.device(t, str(payload["i"]))
         return []
     if k == "pig":  # this subscriber started or escalates crypto deposits: who groomed them?
-        for party in sub.talkers_before(t, sub.groom_span_s):
-            core.pending.append(
-                forward(
-                    "msisdn",
-                    party,
-                    {**payload, "k": "groomed", "v": key_id(str(payload["a"]))},
-                )
-            )
-        return []
+        return process_deposit(core, sub, ev, payload)
     if k == "groomed":
-        n = sub.groom(t, int(payload["v"]))
-        return core.run(
-            ev,
-            {"groomed_victims": float(n)},
-            own=sub,
-            entity_id=key,
-            entity_type="msisdn",
-            jurisdictions=jur,
-            reporter=reporter,
-            learn=False,
-            channel="groomer",
-        )
+        return process_groomed(core, sub, ev, payload, jur, reporter, key)
     new_payee = sub.new_payee(str(payload["b"])) and bool(payload.get("n"))
     push = bool(payload.get("w", True))
     ratio = float(payload.get("r", 0.0))

@@ -1,0 +1,100 @@
+"""Pig butchering on the subscriber's state: the groomer behind crypto depositors.
+
+A payer's first deposit to a new crypto on-ramp, or an escalating run of deposits, is
+sent to the payer's number as a ``pig`` record (:func:`process_deposit`). The number
+passes it on, as ``groomed``, to whoever held long first calls with it in the week
+before; a number that did so with two depositors is flagged as their groomer
+(:func:`process_groomed`, the ``pig-groomer`` detector). Once a groomer is flagged,
+the depositors it talked to are warned as victims in progress.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from earlywarn.contract.alert import Explanation
+from earlywarn.detectors import Detection, Finding
+from earlywarn.features import key_id
+from earlywarn.features.ids import watch_id
+from earlywarn.features.victims import SubscriberState
+from earlywarn.scoring.checks import VICTIM_DETECTOR
+from earlywarn.scoring.forward import Linked, forward
+from earlywarn.scoring.watch import watch_risk
+
+if TYPE_CHECKING:
+    from earlywarn.scoring.core import Core
+
+#: The watchlist group of a number flagged as a pig-butchering groomer.
+PIG = frozenset(("pig_butchering",))
+
+
+def process_deposit(
+    core: Core, sub: SubscriberState, ev: Linked, payload: Mapping[str, Any]
+) -> list[Detection]:
+    """A ``pig`` record: tell whoever groomed this subscriber, and warn the depositor
+    if one of them is a flagged groomer already."""
+    t, groomer = ev.event_time, 0.0
+    for party in sub.talkers_before(t, sub.groom_span_s):
+        core.pending.append(
+            forward("msisdn", party, {**payload, "k": "groomed", "v": key_id(str(payload["a"]))})
+        )
+        groomer = max(groomer, watch_risk(core, watch_id(party), t, PIG))
+    return _groomed_victim(core, sub, ev, payload, groomer)
+
+
+def process_groomed(
+    core: Core,
+    sub: SubscriberState,
+    ev: Linked,
+    payload: Mapping[str, Any],
+    jur: tuple[str, ...],
+    reporter: str,
+    key: str,
+) -> list[Detection]:
+    """A ``groomed`` record: one more depositor this number held long first calls with;
+    the depositor is warned if that flags the number."""
+    n = sub.groom(ev.event_time, int(payload["v"]))
+    found = core.run(
+        ev,
+        {"groomed_victims": float(n)},
+        own=sub,
+        entity_id=key,
+        entity_type="msisdn",
+        jurisdictions=jur,
+        reporter=reporter,
+        learn=False,
+        channel="groomer",
+    )
+    flagged = max((d.score for d in found if d.typology == "pig_butchering"), default=0.0)
+    return found + _groomed_victim(core, sub, ev, payload, flagged)
+
+
+def _groomed_victim(
+    core: Core, own: SubscriberState, ev: Linked, payload: Mapping[str, Any], groomer: float
+) -> list[Detection]:
+    """A victim alert on the account of a ``pig`` record whose holder held long first
+    calls with a number flagged as a groomer (``groomer``: its score; 0 for none),
+    deduplicated in ``own``.
+
+    Once a groomer is named, each of its victims is warned at their next deposit to a
+    new on-ramp, and the one whose deposit named it at once, instead of only after three
+    growing deposits (tuning seeds 11-14: 5 pig-butchering victims never warned).
+    """
+    vip = core.by_name.get(VICTIM_DETECTOR)
+    if vip is None or groomer < core.threshold(vip):
+        return []
+    why = Explanation(
+        feature="groomer_risk",
+        value=round(groomer, 4),
+        threshold_or_baseline=core.threshold(vip),
+        detail="sent money to a crypto on-ramp after long first calls from a number "
+        f"flagged as a pig-butchering groomer (score {groomer:.2f})",
+    )
+    f = Finding(score=groomer, reasons=(why,), recommended_action="hold_payment")
+    account = str(payload["a"])
+    hit = (vip.name, vip.typology, "account", f, vip.severity(groomer), vip.ttl_s)
+    paid = Linked(ev.event_id, ev.event_time, "payments")
+    jur, reporter = tuple(payload.get("j", ())), str(payload.get("o", ""))
+    hit_id = (*hit, f"id:{account}")
+    return core.run_hit(paid, hit_id, own=own, jurisdictions=jur, reporter=reporter)
