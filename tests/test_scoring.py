@@ -185,3 +185,36 @@ def test_a_short_lived_alert_of_another_typology_never_hides_a_mule_flag() -> No
     assert watch_risk(engine, watch_id("TH-KBANK:C1"), ten_hours, PAYEE_TYPOLOGIES) == 0.8
     detect("mule-layer", "mule", 0.9, 120.0, 72.0)  # a layer flag is no payee risk
     assert watch_risk(engine, watch_id("TH-KBANK:C1"), ten_hours, PAYEE_TYPOLOGIES) == 0.8
+
+
+def test_a_deferred_victim_finding_alerts_on_the_account_with_its_reasons() -> None:
+    """A finding whose entity type is the event's own (``""``, as the label models give)
+    comes back from the payer's number as an alert on the account, reasons intact."""
+    import orjson
+
+    from earlywarn.contract.alert import Explanation
+    from earlywarn.detectors import Finding
+    from earlywarn.features import key_id
+    from earlywarn.features.victims import SubscriberState
+    from earlywarn.scoring.checks import defer, process_check
+    from earlywarn.scoring.forward import Linked
+
+    engine = Engine(anomaly=False, supervised=False)
+    why = Explanation("sup-payments", 0.91, 0.88, "looks like victim_in_progress")
+    f = Finding(0.91, (why,), "monitor")
+    hit = ("sup-payments", "victim_in_progress", "", f, "medium", 3600.0, "")
+    paid = Linked("p1", 100.0, "payments")
+    numbers = ("+66811111161", "+66811111162")
+    defer(engine, hit, account="TH-KBANK:A", numbers=numbers, paid=paid, reporter="TH-KBANK",
+          jurisdictions=("TH",))  # fmt: skip
+    (fwd,) = engine.take_forwards()
+    assert (fwd.kind, fwd.key) == ("msisdn", "+66811111161")
+    payload = orjson.loads(fwd.raw)
+    found = process_check(engine, SubscriberState(), payload, numbers[0], lambda: [])
+    assert [(d.entity_type, d.entity_id, d.typology) for d in found] == [
+        ("account", "TH-KBANK:A", "victim_in_progress")
+    ]
+    assert found[0].reasons == (why,) and found[0].event_id == "p1"
+    # the same finding for a payer who texted the payee's number is dropped
+    texted = [key_id(numbers[1])]
+    assert process_check(engine, SubscriberState(), payload, numbers[0], lambda: texted) == []

@@ -69,11 +69,11 @@ def defer(
 ) -> None:
     """Send a victim finding ``hit`` on ``account`` to the payer's number (``numbers``:
     the payer's and the payee's) as a ``check`` record, for :func:`process_check`."""
-    name, typology, etype, f, severity, ttl, _subject = hit
+    name, typology, _etype, f, severity, ttl, _subject = hit
     reasons = [[r.feature, r.value, r.threshold_or_baseline, r.detail] for r in f.reasons]
     body = {"k": "check", "t": paid.event_time, "e": paid.event_id, "a": account}
     body |= {"m": numbers[1], "o": reporter, "j": list(jurisdictions)}
-    body["h"] = [name, typology, etype, f.score, f.recommended_action, reasons, severity, ttl]
+    body["h"] = [name, typology, "account", f.score, f.recommended_action, reasons, severity, ttl]
     core.pending.append(forward("msisdn", numbers[0], body))
 
 
@@ -91,7 +91,8 @@ def process_check(
     why = tuple(Explanation(str(r[0]), r[1], r[2], str(r[3])) for r in reasons)
     f = Finding(score=float(score), reasons=why, recommended_action=str(action))
     account = str(payload["a"])
-    hit = (str(name), str(typology), str(etype), f, str(severity), float(ttl), f"id:{account}")
+    etype = str(etype) or "account"  # a finding's "" (the event's entity) is the account
+    hit = (str(name), str(typology), etype, f, str(severity), float(ttl), f"id:{account}")
     return core.run_hit(
         Linked(str(payload["e"]), float(payload["t"]), "payments"),
         hit,

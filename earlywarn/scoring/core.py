@@ -258,7 +258,7 @@ class Core:
                 eid, et, claim = event.payee_account, "account", f"{typology}>{key_id(eid)}"
             elif subject.startswith("id:"):
                 eid, claim = subject[3:], f"{typology}>{key_id(subject[3:])}"
-            hit = (name, typology, etype, f, severity, ttl, subject)
+            hit = (name, typology, et, f, severity, ttl, subject)
             if typology == VICTIM and on_payment(self, event, eid, hit, reporter, jurisdictions):
                 continue  # finished at the payer's number: does the payer know the payee?
             ws = self.claim(own, claim, event.event_time, severity, others)
