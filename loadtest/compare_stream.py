@@ -16,9 +16,7 @@ with three things recorded per payment that the alert file alone does not give:
     the payments label model's probability of ``mule`` for its debit side, before the
     model's per-class gates (0 until it has learned enough labels to score).
 
-and every alert's ``(entity_type, entity_id) -> [(event_time, score), ...]``, and the
-highest score each detector or model gave each entity, alerted or not (``observed``:
-``(name, class, entity_id) -> score``; the label models' class probabilities too).
+and every alert's ``(entity_type, entity_id) -> [(event_time, score), ...]``.
 """
 
 from __future__ import annotations
@@ -62,7 +60,6 @@ class StreamRun:
         default_factory=lambda: defaultdict(list)
     )
     alerts_by_typology: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    observed: dict[tuple[str, str, str], float] = field(default_factory=dict)
     events: int = 0
     invalid: int = 0
 
@@ -122,14 +119,6 @@ def run_stream(
 
         setattr(lm, "proba", mule_proba)  # noqa: B010 -- instance-level wrap, on purpose
     run = StreamRun()
-    seen = run.observed
-
-    def observe(name: str, cls: str, entity: str, score: float) -> None:
-        key = (name, cls, entity)
-        if score > seen.get(key, 0.0):
-            seen[key] = score
-
-    engine.observe = observe
     paths = [path] if isinstance(path, Path) else list(path)
     for line in read_lines(paths, presorted=presorted):
         if line.problem is not None:
