@@ -39,6 +39,7 @@ from earlywarn.features.victims import SubscriberState
 from earlywarn.merge import merge_watch
 from earlywarn.metrics import Metrics
 from earlywarn.scoring import Engine, Forward
+from earlywarn.scoring.models import PAYEE
 from earlywarn.settings import Topics
 from earlywarn.statecache import StateCache, compact
 from earlywarn.stores import MARK_STRIDE, Held, Mark, Redelivered, StateStore, Stores
@@ -357,12 +358,18 @@ class Pipeline:
             outcome.forwards.append(Forward("payee", event.payee_account, raw))
             return detections
         if isinstance(event, LabelEvent):
-            states: dict[str, EntityState | None] = {
-                "cdr": cache.peek(stores.callers, event.entity_id, CallerState.from_json),
-                "sms": cache.peek(stores.senders, event.entity_id, SenderState.from_json),
-                "payments": cache.peek(stores.debits, event.entity_id, DebitState.from_json),
-            }
-            engine.learn_label(event, states)
+            eid = event.entity_id
+            sources: tuple[tuple[str, StateStore, Callable[[Any], EntityState]], ...] = (
+                ("cdr", stores.callers, CallerState.from_json),
+                ("sms", stores.senders, SenderState.from_json),
+                ("payments", stores.debits, DebitState.from_json),
+                (PAYEE, stores.credits, CreditState.from_json),
+            )
+            held = {k: (store, self._load(store, eid, cls, mark)) for k, store, cls in sources}
+            engine.learn_label(event, {ch: state for ch, (_, state) in held.items()})
+            for store, state in held.values():
+                if state is not None:  # now marked confirmed if the label says scam
+                    self._save(outcome, store, eid, state, mark)
             outcome.intel.extend(self.router.label_indicators(event))
             return []
         if isinstance(event, IntelEvent):

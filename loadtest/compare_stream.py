@@ -12,9 +12,10 @@ with three things recorded per payment that the alert file alone does not give:
     side, alerted or not (``Engine.risk`` after each side, before thresholds and dedup);
 ``anomaly``
     the payments Half-Space Trees raw score of its debit side (before it learns it);
-``learned``
-    the payments label model's probability of ``mule`` for its debit side, before the
-    model's per-class gates (0 until it has learned enough labels to score).
+``learned``, ``learned_payee``
+    the probability of ``mule`` from the payments label model on its debit (payer) side
+    and from the payee-side label model on its credit side, before the models'
+    per-class gates (0 until a model has learned enough labels to score).
 
 and every alert's ``(entity_type, entity_id) -> [(event_time, score), ...]``.
 """
@@ -30,6 +31,7 @@ from typing import Any
 from earlywarn.alerts.pseudonymise import Pseudonymiser
 from earlywarn.contract.events import PaymentEvent
 from earlywarn.replay import Replay, read_lines
+from earlywarn.scoring.models import PAYEE
 
 
 @dataclass(slots=True)
@@ -44,6 +46,7 @@ class PaymentScores:
     risk_payee: float = 0.0
     anomaly: float = 0.0
     learned: float = 0.0
+    learned_payee: float = 0.0
 
     @property
     def risk(self) -> float:
@@ -82,6 +85,19 @@ class _Recorder:
         return out
 
 
+def _mule_proba(
+    proba: Callable[[Any], Mapping[str, float]], into: list[float]
+) -> Callable[[Any], Mapping[str, float]]:
+    """``proba`` that also keeps its ``mule`` probability in ``into[0]``."""
+
+    def wrapped(vector: Any) -> Mapping[str, float]:
+        out = proba(vector)
+        into[0] = float(out.get("mule", 0.0))
+        return out
+
+    return wrapped
+
+
 def run_stream(
     path: Path | Sequence[Path],
     *,
@@ -108,16 +124,9 @@ def run_stream(
         recorder = _Recorder(hst.score_learn)
         setattr(hst, "score_learn", recorder)  # noqa: B010 -- instance-level wrap, on purpose
     learned: list[float] = [0.0]
-    lm = engine.label_models.get("payments")
-    if lm is not None:
-        proba = lm.proba
-
-        def mule_proba(vector: Any) -> Mapping[str, float]:
-            out = proba(vector)
-            learned[0] = float(out.get("mule", 0.0))
-            return out
-
-        setattr(lm, "proba", mule_proba)  # noqa: B010 -- instance-level wrap, on purpose
+    for lm in (engine.label_models.get("payments"), engine.label_models.get(PAYEE)):
+        if lm is not None:
+            setattr(lm, "proba", _mule_proba(lm.proba, learned))  # noqa: B010 -- instance wrap
     run = StreamRun()
     paths = [path] if isinstance(path, Path) else list(path)
     for line in read_lines(paths, presorted=presorted):
@@ -144,9 +153,11 @@ def run_stream(
         stack = list(reversed(outcome.forwards))
         while stack:
             fwd = stack.pop()
+            learned[0] = 0.0
             done = pipe.handle_internal(fwd.kind, fwd.raw, now=line.time)
             if fwd.kind == "payee" and scores is not None:
                 scores.risk_payee = float(getattr(engine, "risk", 0.0))
+                scores.learned_payee = learned[0]
             alerts.extend(done.alerts)
             stack.extend(reversed(done.forwards))
         for alert in alerts:

@@ -22,6 +22,9 @@ class EntityState:
     applied
         Delivery marks: source -> position of the last message applied to this state
         (see :meth:`applied_before`). Empty outside a stream worker.
+    confirmed
+        Whether a label confirmed this entity as a scam (or a victim): its later feature
+        vectors are no longer a sample of ordinary traffic for the label models.
     """
 
     #: How many recent event ids are kept as evidence.
@@ -40,6 +43,7 @@ class EntityState:
         #: ``[time, x1, x2, ...]`` recent feature vectors (values rounded), oldest first.
         self.vectors: list[list[float]] = []
         self.applied: dict[str, int] = {}
+        self.confirmed = False
 
     def _observe(self, event_id: str, event_time: float) -> None:
         push_bounded(self.evidence, event_id, self.evidence_cap)
@@ -95,6 +99,7 @@ class EntityState:
             "s": None if self.first_seen == float("inf") else self.first_seen,
             **({"v": self.vectors} if self.vectors else {}),
             **({"o": self.applied} if self.applied else {}),
+            **({"z": 1} if self.confirmed else {}),  # "k" is a subclass key
         }
 
     def _load_common(self, obj: dict[str, Any]) -> None:
@@ -103,6 +108,7 @@ class EntityState:
         self.first_seen = float("inf") if obj["s"] is None else float(obj["s"])
         self.vectors = [[float(x) for x in v] for v in obj.get("v", ())]
         self.applied = {str(k): int(v) for k, v in obj.get("o", {}).items()}
+        self.confirmed = bool(obj.get("z", 0))
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):

@@ -98,7 +98,8 @@ def warm_start(path: Path, **engine_kwargs: Any) -> Engine:
         if engine.anomaly_models:
             engine.anomaly_models = state["anomaly"]
         if engine.label_models:  # learned weights, this artifact's thresholds
-            engine.set_label_models(state["labels"])
+            # a checkpoint older than a label model keeps the engine's fresh one
+            engine.set_label_models({**engine.label_models, **state["labels"]})
     return engine
 
 

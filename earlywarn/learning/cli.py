@@ -147,6 +147,7 @@ def _train(args: argparse.Namespace) -> int:
     from earlywarn.learning import thresholds as th
     from earlywarn.replay import Replay
     from earlywarn.scoring import Engine
+    from earlywarn.scoring.models import label_models
 
     runs = _runs(args)
     seeds = sorted({int(t.meta.get("seed", args.seed)) for t, _ in runs})
@@ -174,7 +175,8 @@ def _train(args: argparse.Namespace) -> int:
         d.name: max(d.threshold, chosen.get((d.name, d.typology), d.threshold)) for d in detectors
     }
     channels = ("cdr", "sms", "payments")
-    supervised = th.model_thresholds(pooled, args.precision, [f"sup-{ch}" for ch in channels])
+    label_names = [m.name for m in label_models().values()]  # the payee side's too
+    supervised = th.model_thresholds(pooled, args.precision, label_names)
     # Anomaly models alert only above a score that reached the precision (else never).
     anomaly = th.model_thresholds(pooled, args.precision, [f"hst-{ch}" for ch in channels], 0.0)
     thresholds.update({m: c["anomaly"] for m, c in anomaly.items() if "anomaly" in c})

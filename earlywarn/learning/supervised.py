@@ -116,6 +116,8 @@ class LabelModel:
         alert (default: the channel's :data:`CLASS_GATES`). Scores are reported below
         the gate too, so thresholds are chosen over the gated entities only by
         :meth:`scores` returning 0 for them.
+    name
+        The model's name in alerts, thresholds and metrics (default ``sup-<channel>``).
 
     Examples
     --------
@@ -152,9 +154,10 @@ class LabelModel:
         thresholds: Mapping[str, float] | None = None,
         learning_rate: float = 0.05,
         gates: Mapping[str, Sequence[Gate]] | None = None,
+        name: str | None = None,
     ) -> None:
         self.channel = channel
-        self.name = f"sup-{channel}"
+        self.name = name or f"sup-{channel}"
         self.features = tuple(features)
         self.min_positives = min_positives
         self.threshold = threshold

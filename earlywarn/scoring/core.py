@@ -21,9 +21,10 @@ from earlywarn.contract.events import CallEvent, LabelEvent, PaymentEvent, SmsEv
 from earlywarn.detectors import Detection, Detector, Finding, default_detectors
 from earlywarn.features import EntityState, key_id
 from earlywarn.learning import CHANNELS, ChannelAnomaly, DriftMonitor, LabelModel
+from earlywarn.learning.thresholds import OFF
 from earlywarn.scoring.checks import on_payment
 from earlywarn.scoring.forward import Forward, Linked
-from earlywarn.scoring.models import VECTOR_FEATURES, learn_label, model_hits
+from earlywarn.scoring.models import SCORE_ONLY, label_models, learn_label, model_hits
 from earlywarn.scoring.watch import after
 
 #: At most this many event ids support one detection.
@@ -78,7 +79,8 @@ class Core:
     anomaly
         Whether to run one :class:`~earlywarn.learning.ChannelAnomaly` per channel.
     supervised
-        Whether to learn one :class:`~earlywarn.learning.LabelModel` per channel from labels.
+        Whether to learn :class:`~earlywarn.learning.LabelModel` s from labels: one per
+        channel, and one for the payee side of payments.
     seed
         Seed of the anomaly models.
     dedup_window_s
@@ -124,7 +126,7 @@ class Core:
         )
         self.label_models: dict[str, LabelModel] = {}
         if supervised:
-            self.set_label_models({ch: LabelModel(ch, VECTOR_FEATURES[ch]) for ch in CHANNELS})
+            self.set_label_models(label_models())
         #: Called with ``(detector, typology, entity_id, score)`` for every finding and
         #: label-model class probability, below threshold too (``earlywarn models train``).
         self.observe: Callable[[str, str, str, float], None] | None = None
@@ -140,10 +142,16 @@ class Core:
         self.model_version["artifact"] = self.artifact_version
 
     def set_label_models(self, models: Mapping[str, LabelModel]) -> None:
-        """Use ``models`` (fresh or from a checkpoint) with this artifact's thresholds."""
+        """Use ``models`` (fresh or from a checkpoint) with this artifact's thresholds.
+
+        A model of :data:`~earlywarn.scoring.models.SCORE_ONLY` the artifact chose no
+        thresholds for learns and scores (see :attr:`observe`) but raises nothing.
+        """
+        chosen = self.supervised_thresholds
         for m in models.values():
-            m.threshold = self.supervised_threshold
-            m.thresholds = dict(self.supervised_thresholds.get(m.name, {}))
+            off = m.name in SCORE_ONLY and m.name not in chosen
+            m.threshold = OFF if off else self.supervised_threshold
+            m.thresholds = dict(chosen.get(m.name, {}))
         self.label_models = dict(models)
 
     def __repr__(self) -> str:
@@ -220,8 +228,10 @@ class Core:
         extra: Sequence[Hit] = (),
         skip: frozenset[str] = frozenset(),
         learn: bool = True,
+        label_model: str | None = None,
     ) -> list[Detection]:
-        """Detectors of the channel, its anomaly and label models, then dedup."""
+        """Detectors of the channel, its anomaly and label models, then dedup
+        (``label_model``: key of the label model, default the channel's)."""
         evidence = [i for s in (*others, own) for i in s.evidence_ids()]
         channel = channel or event.channel
         found = list(extra)
@@ -250,6 +260,7 @@ class Core:
             entity_id=entity_id,
             learn=learn,
             risk=risk,
+            label_model=label_model,
         )
         out: list[Detection] = []
         for name, typology, etype, f, severity, ttl, subject in found:

@@ -19,6 +19,7 @@ from earlywarn.features.window import VALUE, value_sum
 from earlywarn.scoring.checks import defer, numbers_of
 from earlywarn.scoring.core import countries as _countries
 from earlywarn.scoring.forward import Linked, forward
+from earlywarn.scoring.models import PAYEE
 from earlywarn.scoring.victims import warn_suspects
 from earlywarn.scoring.watch import FEEDER, LAYER, SINK, intel_hit, watch_risk, watch_risks
 
@@ -285,8 +286,8 @@ def process_credit(
         reporter=ev.institution,
         channel="payments",
         skip=frozenset(("pig-butchering",)),
-        learn=False,
         extra=extra,
+        label_model=PAYEE,
     )
     found += _collected(core, ev, ev.payee_account, credit, debit, credit, found)
     return credit, found

@@ -99,7 +99,7 @@ def test_amlsim_slice(tmp_path: Path) -> None:
     # the second run has the first half's outcomes as labels, and learned from them
     labels = cmp.meta["labels"]
     assert labels > 0 and cmp.meta["stream_with_labels"]["events"] == 3000 + labels
-    learned = next(r for r in cmp.rows if "label model raw" in r.system)
+    learned = next(r for r in cmp.rows if "label models raw" in r.system)
     assert learned.pr_auc > learned.positives / learned.n  # it ranks some frauds first
 
 
