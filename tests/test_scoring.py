@@ -1,6 +1,7 @@
 import json
 from collections.abc import Iterable
 
+import orjson
 from detectors.scenarios import (
     call_centre,
     merchant,
@@ -218,3 +219,31 @@ def test_a_deferred_victim_finding_alerts_on_the_account_with_its_reasons() -> N
     # the same finding for a payer who texted the payee's number is dropped
     texted = [key_id(numbers[1])]
     assert process_check(engine, SubscriberState(), payload, numbers[0], lambda: texted) == []
+
+
+def test_the_payments_drift_monitor_sees_only_the_anomaly_model_scores() -> None:
+    """Its anomaly model scores the payer side; the payee side's detector risk, on another
+    scale, is not mixed in (it was, once per payment)."""
+    from earlywarn.alerts import Pseudonymiser, Router
+    from earlywarn.pipeline import Pipeline, Stores
+    from earlywarn.settings import Topics
+
+    engine = Engine()
+    pipe = Pipeline(
+        engine=engine, router=Router(Topics(), Pseudonymiser({})), stores=Stores.in_memory()
+    )
+    for i in range(3):
+        body = {
+            "event_id": f"p{i}",
+            "event_time": f"2026-11-23T06:0{i}:00Z",
+            "institution": "TH-KBANK",
+            "payer_account": f"TH-KBANK:A{i}",
+            "payee_account": "TH-KBANK:B",
+            "amount": 500,
+            "currency": "THB",
+            "rail": "bank_transfer",
+        }
+        out = pipe.handle("payments.events", orjson.dumps(body), now=0.0)
+        for fwd in out.forwards:
+            pipe.handle_internal(fwd.kind, fwd.raw, now=0.0)
+    assert engine.drift.detectors["payments"].width == 3

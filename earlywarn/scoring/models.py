@@ -72,7 +72,7 @@ def model_hits(
         if af is not None and af.score >= core.thresholds.get(model.name, 0.0):
             sev = model.severity(af.score)
             found.append((model.name, model.typology, "", af, sev, model.ttl_s, ""))
-    elif channel in VECTOR_FEATURES:
+    elif model is None and channel in VECTOR_FEATURES:
         core.drift.update(channel, risk)
     lm = core.label_models.get(label_model or channel)
     if learn and lm is not None and channel in VECTOR_FEATURES:
