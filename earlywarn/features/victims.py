@@ -4,8 +4,8 @@ A payment links two channels through the payer's phone number: a subscriber (key
 msisdn) collects the contacts it received and the payments its accounts made, so a risky
 call followed by a transfer to a new payee is seen in one place, whichever of the two
 arrives first (a symmetric event-time join). Suspected victim payments are then re-keyed
-onto the payee (:class:`CreditState` ``suspects``), where several victims paying one
-account mark it as a mule.
+onto the payee (:class:`~earlywarn.features.credits.CreditState` ``suspects``), where
+several victims paying one account mark it as a mule.
 
 The pending payments keep raw account ids (an alert must name the account to hold), and
 so do the parties that held long first calls with the subscriber (``talkers``: a

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from earlywarn.contract.events import PaymentEvent
-from earlywarn.features.payments import CreditState, DebitState, account_features
+from earlywarn.features.accounts import account_features
+from earlywarn.features.credits import CreditState
+from earlywarn.features.payments import DebitState
 
 
 def _pay(i: int, t: float, payer: str, payee: str, amount: float, rail: str) -> PaymentEvent:
