@@ -9,7 +9,7 @@ from typing import Any
 from earlywarn.contract.events import CallEvent, PaymentEvent, SmsEvent
 from earlywarn.detectors import Detection
 from earlywarn.features import CallerState, CreditState, DebitState, EntityState, SenderState
-from earlywarn.scoring import linked, payments, telco
+from earlywarn.scoring import credits, linked, payments, telco
 from earlywarn.scoring.checks import Reached
 from earlywarn.scoring.core import Core
 
@@ -79,7 +79,7 @@ class Engine(Core):
         self, ev: PaymentEvent, credit: CreditState | None, debit: DebitState | None
     ) -> tuple[CreditState, list[Detection]]:
         """Payee side of a payment: update the payee's credit state (``debit`` is read)."""
-        return payments.process_credit(self, ev, credit, debit)
+        return credits.process_credit(self, ev, credit, debit)
 
     def process_linked(
         self,

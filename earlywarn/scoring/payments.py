@@ -1,27 +1,33 @@
-"""Payment steps: the payer's debit side and the payee's credit side of each payment.
+"""Payment steps: the payer's debit side of each payment, and the payment constants.
 
 The debit side also links the payment to the payer's phone number (``msisdn``), where
-the cross-channel ``victim_in_progress`` and SIM-swap checks run.
+the cross-channel ``victim_in_progress`` and SIM-swap checks run. The payee's credit side
+is :mod:`~earlywarn.scoring.credits`; warning a collector's earlier payers,
+:mod:`~earlywarn.scoring.collectors`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from earlywarn.contract.alert import Explanation
 from earlywarn.contract.events import PaymentEvent
 from earlywarn.detectors import Detection, Detector, Finding
 from earlywarn.features import CreditState, DebitState, EntityState, account_features, key_id
 from earlywarn.features.ids import watch_id
-from earlywarn.features.payments import CASH_OUT_RAILS, DAY, PASS_SLACK
+from earlywarn.features.payments import CASH_OUT_RAILS, PASS_SLACK
 from earlywarn.features.victims import PUSH_RAILS
 from earlywarn.features.window import VALUE, value_sum
-from earlywarn.scoring.checks import defer, numbers_of
+from earlywarn.scoring.collectors import (
+    LAYER_HOLD_S,
+    LAYER_SHARE,
+    MULES,
+    warn_earlier_payers,
+)
 from earlywarn.scoring.core import countries as _countries
-from earlywarn.scoring.forward import Linked, forward
-from earlywarn.scoring.models import PAYEE
+from earlywarn.scoring.forward import forward
 from earlywarn.scoring.victims import warn_suspects
-from earlywarn.scoring.watch import FEEDER, LAYER, SINK, intel_hit, watch_risk, watch_risks
+from earlywarn.scoring.watch import FEEDER, LAYER, intel_hit, watch_risk, watch_risks
 
 if TYPE_CHECKING:
     from earlywarn.scoring.core import Core, Hit
@@ -30,38 +36,12 @@ if TYPE_CHECKING:
 #: collectors, and a mule also pays shops and billers, whose every customer would
 #: otherwise look a victim).
 PAYEE_TYPOLOGIES = frozenset(("mule", "pig_butchering", FEEDER))
-#: Accounts whose fresh money passed on makes a layer.
-_MULE = frozenset(("mule", LAYER))
-_FLAG = frozenset(("mule", FEEDER))
 VICTIM = "victim_in_progress"
-_VICTIM = frozenset((VICTIM,))
-#: A flagged mule's transfer to a new payee within this long of money arriving is layering
-LAYER_HOLD_S = 2 * 3600.0
-#: when it passes on at least this share of the largest payment that arrived then (a
-#: mule's own shopping and bills are small next to the money it moves).
-LAYER_SHARE = 0.5
-#: Detectors whose mule finding says an account collects from victims (fan-in, the
-#: payments label model, feeding a flagged layer); a layer is paid by mules, not victims.
-COLLECTOR_DETECTORS = frozenset(("mule", "sup-payments", FEEDER))
 #: A payee flagged as a mule from this score on (any mule alert) makes its payer a
 #: feeder, which is then flagged at :data:`FEEDER_SCORE`: the split of fresh money is the
 #: evidence, not how sure the flag on one payee was.
 FEED_RISK = 0.7
 FEEDER_SCORE = 0.85
-#: Distinct flagged mules paying one account in 24 h (by transfer or crypto on-ramp) that
-#: make it the end of their chain: a layer's cash-out or crypto account, or an exit abroad.
-SINK_PAYERS = 2
-#: Distinct payers flagged as victims in progress (from :data:`DEPOSIT_RISK` on) whose
-#: crypto on-ramp deposits one account received in 24 h, making at least
-#: :data:`DEPOSIT_SHARE` of its payers then: a pig-butchering deposit account. An
-#: exchange's own account is paid by far more people than the victims among them.
-DEPOSIT_PAYERS = 2
-DEPOSIT_RISK = 0.7
-DEPOSIT_SHARE = 0.5
-#: The detector name of that finding; it is watched as ``pig_butchering``, so whoever
-#: deposits there next is warned as a victim.
-DEPOSIT = "pig-deposit"
-DEPOSIT_SCORE = 0.85
 #: A cash-out or crypto purchase within this long after an account received suspected
 #: victims' payments (ones that followed a call or text from a flagged scam party), of
 #: at least :data:`CASHOUT_SHARE` of each, flags the account as a mule once their
@@ -73,9 +53,6 @@ CASHOUT_SHARE = 0.2
 CASHOUT_WEIGHT = 1.0
 #: The detector name of that finding.
 CASHOUT = "mule-cashout"
-#: First-time payers of an account flagged as a collector in this long before the flag
-#: are warned as victims then (seconds).
-COLLECTED_S = 24 * 3600.0
 
 
 def process_debit(
@@ -90,9 +67,9 @@ def process_debit(
     debit = debit if debit is not None else DebitState()
     push = ev.rail in PUSH_RAILS
     # the payee's watchlist entries, read once for both uses below
-    payee = watch_risks(core, watch_id(ev.payee_account), ev.event_time, PAYEE_TYPOLOGIES | _MULE)
+    payee = watch_risks(core, watch_id(ev.payee_account), ev.event_time, PAYEE_TYPOLOGIES | MULES)
     payee_risk = max(payee[g] for g in (*PAYEE_TYPOLOGIES, ""))
-    to_mule = max(payee[g] for g in (*_MULE, "")) if push else 0.0
+    to_mule = max(payee[g] for g in (*MULES, "")) if push else 0.0
     debit.update(ev, to_mule=to_mule >= FEED_RISK)
     features = account_features(debit, credit)
     extra = []
@@ -109,7 +86,7 @@ def process_debit(
     largest = max((e[VALUE] for e in fresh), default=0.0)
     passing = largest > 0.0 and ev.amount >= LAYER_SHARE * largest
     if mule is not None and features["new_payee"] and push and passing:
-        payer_risk = watch_risk(core, watch_id(ev.payer_account), ev.event_time, _MULE)
+        payer_risk = watch_risk(core, watch_id(ev.payer_account), ev.event_time, MULES)
         if payer_risk >= 0.85:
             extra.append(_layer_finding(mule, payer_risk))
     # money that just arrived, most of it sent on within 2 h, at least once to a flagged
@@ -163,7 +140,7 @@ def process_debit(
         skip=frozenset() if ev.rail == "crypto_onramp" else frozenset(("pig-butchering",)),
     )
     if credit is not None:
-        found += _collected(core, ev, ev.payer_account, credit, debit, debit, found)
+        found += warn_earlier_payers(core, ev, ev.payer_account, credit, debit, debit, found)
     if cashed and vip is not None:  # whose money it was: the suspected victims
         warn = vip.score_one({"payee_risk": FEEDER_SCORE, "new_payee": 1.0})
         if warn is not None and warn.score >= core.threshold(vip):
@@ -249,155 +226,6 @@ def _run_extra(
     return [det]
 
 
-def process_credit(
-    core: Core, ev: PaymentEvent, credit: CreditState | None, debit: DebitState | None
-) -> tuple[CreditState, list[Detection]]:
-    """Payee side: update the payee's credit state (``debit`` is only read)."""
-    credit = credit if credit is not None else CreditState()
-    # cash agents and shops serve everyone, mules too
-    moves = ev.rail in PUSH_RAILS or ev.rail == "crypto_onramp"
-    payer_risk = (
-        watch_risk(core, watch_id(ev.payer_account), ev.event_time, _MULE) if moves else 0.0
-    )
-    victim_risk = (  # local victim alerts only: shared intel is about scammers
-        watch_risks(core, watch_id(ev.payer_account), ev.event_time, _VICTIM)[VICTIM]
-        if ev.rail == "crypto_onramp"
-        else 0.0
-    )
-    credit.update(ev, from_mule=payer_risk >= FEED_RISK, from_victim=victim_risk >= DEPOSIT_RISK)
-    mule = core.by_name.get("mule")
-    extra = []
-    paid_by = credit.mule_payers(DAY) if payer_risk >= FEED_RISK else 0
-    if mule is not None and paid_by >= SINK_PAYERS:
-        extra.append(_sink_finding(mule, paid_by))
-    pig = core.by_name.get("pig-butchering")
-    if pig is not None and victim_risk >= DEPOSIT_RISK:
-        victims, share = credit.victim_payers(DAY)
-        if victims >= DEPOSIT_PAYERS and share >= DEPOSIT_SHARE:
-            extra.append(_deposit_finding(pig, victims, share))
-    found = core.run(
-        ev,
-        account_features(debit, credit),
-        own=credit,
-        others=(debit,) if debit is not None else (),
-        entity_id=ev.payee_account,
-        entity_type="account",
-        jurisdictions=_countries(ev.payer_country, ev.payee_country),
-        reporter=ev.institution,
-        channel="payments",
-        skip=frozenset(("pig-butchering",)),
-        extra=extra,
-        label_model=PAYEE,
-    )
-    found += _collected(core, ev, ev.payee_account, credit, debit, credit, found)
-    return credit, found
-
-
-def _collected(
-    core: Core,
-    ev: PaymentEvent,
-    account: str,
-    credit: CreditState,
-    debit: DebitState | None,
-    own: EntityState,
-    found: list[Detection],
-) -> list[Detection]:
-    """Victim alerts for the recent first-time payers of ``account``, just flagged as
-    a collecting mule (``credit`` and ``debit`` are only read; ``own`` deduplicates).
-
-    A collector is flagged once enough victims have paid it (fan-in) or once it sends
-    the money on (label model); the victims who paid before that were never warned:
-    on tuning seed 12, 29 of 73 victims of mule campaigns. Their payments are hours
-    old, but the money may still be recalled. Payers flagged as mules themselves are
-    left out (a collector feeding a layer is no victim). Only on the account's first
-    flag: each later detection of the same collector warned the same payers again
-    (seed 11: 174 alerts on 53 victims).
-    """
-    vip = core.by_name.get("victim-in-progress")
-    flagged = max(
-        (
-            d.score
-            for d in found
-            if d.typology == "mule" and d.entity_id == account and d.detector in COLLECTOR_DETECTORS
-        ),
-        default=0.0,
-    )
-    # once flagged, its payers are judged as they pay; warn the earlier ones only once
-    if vip is None or not flagged or watch_risk(core, watch_id(account), ev.event_time, _FLAG):
-        return []
-    f = vip.score_one({"payee_risk": flagged, "new_payee": 1.0})
-    if f is None or f.score < core.threshold(vip):
-        return []
-    out: list[Detection] = []
-    for row in credit.recent_payers(ev.event_time, COLLECTED_S):
-        t, payer, reporter, countries = row[0], row[1], row[3], row[4]
-        if payer == account or watch_risk(core, watch_id(payer), ev.event_time, _MULE | _FLAG):
-            continue
-        if not _passed_on(debit, row, ev.event_time):
-            continue
-        when = Explanation(
-            feature="paid_before_flag_s",
-            value=round(ev.event_time - t, 1),
-            threshold_or_baseline=COLLECTED_S,
-            detail=f"paid this account {(ev.event_time - t) / 3600:.1f} h before it was "
-            "flagged as a collecting mule",
-        )
-        hit_f = Finding(f.score, (*f.reasons, when), "hold_payment")
-        hit = (vip.name, vip.typology, "account", hit_f, vip.severity(f.score), vip.ttl_s)
-        numbers = numbers_of(*row[6:8]) if len(row) >= 8 else None
-        if numbers is not None:  # unless the payer knows this account's holder
-            paid = Linked(ev.event_id, ev.event_time, "payments")
-            defer(
-                core,
-                (*hit, f"id:{payer}"),
-                account=str(payer),
-                numbers=numbers,
-                paid=paid,
-                reporter=str(reporter),
-                jurisdictions=_countries(*countries),
-            )
-            continue
-        out += core.run_hit(
-            ev,
-            (*hit, f"id:{payer}"),
-            own=own,
-            jurisdictions=_countries(*countries),
-            reporter=str(reporter),
-        )
-    return out
-
-
-def _passed_on(debit: DebitState | None, row: list[Any], now: float) -> bool:
-    """Whether the payment of a :meth:`CreditState.recent_payers` ``row`` was sent on:
-    at least :data:`LAYER_SHARE` of it within :data:`LAYER_HOLD_S`, as a collector does
-    with a victim's money, and unlike the usual payments of a recruited mule's friends
-    and family. A payment too recent to tell, or a row without its amount, counts as
-    sent on."""
-    t = float(row[0])
-    if debit is None or len(row) < 6 or now - t < LAYER_HOLD_S:
-        return True
-    return debit.sent_between(t, t + LAYER_HOLD_S) >= LAYER_SHARE * float(row[5])
-
-
-def _sink_finding(mule: Detector, payers: int) -> Hit:
-    """A mule finding on an account paid by ``payers`` distinct flagged mules."""
-    detail = f"received money from {payers} accounts flagged as mules in 24 h"
-    why = Explanation("mule_payers_24h", float(payers), float(SINK_PAYERS), detail)
-    return _mule_hit(mule, SINK, why, FEEDER_SCORE, "freeze_account")
-
-
-def _deposit_finding(pig: Detector, victims: int, share: float) -> Hit:
-    """A pig-butchering finding on a crypto on-ramp account that ``victims`` distinct
-    payers flagged as victims in progress paid in 24 h (``share`` of its payers)."""
-    detail = (
-        f"received crypto on-ramp deposits from {victims} accounts flagged as victims "
-        f"in 24 h ({share:.0%} of its payers)"
-    )
-    why = Explanation("victim_payers_24h", float(victims), float(DEPOSIT_PAYERS), detail)
-    f = Finding(score=DEPOSIT_SCORE, reasons=(why,), recommended_action="freeze_account")
-    return (DEPOSIT, pig.typology, "account", f, pig.severity(f.score), pig.ttl_s, "self")
-
-
 def _cashout_finding(mule: Detector, victims: int) -> Hit:
     """A mule finding on an account cashing out ``victims`` suspected victims' money."""
     detail = (
@@ -405,24 +233,24 @@ def _cashout_finding(mule: Detector, victims: int) -> Hit:
         f"from {victims} people just contacted by a flagged scam party"
     )
     why = Explanation("cashed_out_suspects", float(victims), 1.0, detail)
-    return _mule_hit(mule, CASHOUT, why, FEEDER_SCORE, "freeze_account")
+    return mule_hit(mule, CASHOUT, why, FEEDER_SCORE, "freeze_account")
 
 
 def _feeder_finding(mule: Detector, paid: int) -> Hit:
     """A mule finding on an account passing fresh money on to ``paid`` flagged mules."""
     detail = f"split money that had just arrived among payees, {paid} of them flagged as mules"
     why = Explanation("mules_paid_2h", float(paid), 1.0, detail)
-    return _mule_hit(mule, FEEDER, why, FEEDER_SCORE, "hold_payment")
+    return mule_hit(mule, FEEDER, why, FEEDER_SCORE, "hold_payment")
 
 
 def _layer_finding(mule: Detector, risk: float) -> Hit:
     """A mule finding on the payee of an account already flagged as a mule."""
     detail = f"received money from an account flagged as a mule (score {risk:.2f})"
     why = Explanation("payer_mule_risk", round(risk, 4), 0.85, detail)
-    return _mule_hit(mule, LAYER, why, risk * 0.95, "hold_payment", subject="payee")
+    return mule_hit(mule, LAYER, why, risk * 0.95, "hold_payment", subject="payee")
 
 
-def _mule_hit(
+def mule_hit(
     mule: Detector, name: str, why: Explanation, score: float, action: str, subject: str = "self"
 ) -> Hit:
     """A mule finding named ``name`` (its watchlist group), graded as ``mule`` grades."""
