@@ -2,7 +2,7 @@
 
 The same :class:`~earlywarn.pipeline.Pipeline` as ``earlywarn replay`` (built by
 :class:`~earlywarn.replay.Replay`, in-process, forwards processed at once depth first),
-with three things recorded per payment that the alert file alone does not give:
+with what is recorded per payment that the alert file alone does not give:
 
 ``alert``
     the highest score of the alerts raised while processing this payment (its debit
