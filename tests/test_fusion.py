@@ -522,6 +522,40 @@ def test_earlier_payers_are_warned_only_if_the_collector_sent_their_money_on() -
     assert sorted(_vip_of(found)) == ["TH-KBANK:V1", "TH-KBANK:V2"]  # not the friend
 
 
+def test_a_stranger_paying_an_account_that_split_a_first_payers_money_is_held() -> None:
+    pipe = _pipe()
+    holder = "+66822222210"  # the number of the passing account's holder
+
+    def pay(i: int, payer: str, payee: str, at: str, amount: float, **extra: Any) -> list[Any]:
+        body = {**_pay(i, payer, f"+668111117{i:02d}", 0), "payee_account": payee}
+        body |= {"amount": amount, "event_time": f"2026-11-23T{at}:00Z", **extra}
+        return [a for o in _run(pipe, "payments.events", body) for a in o.alerts]
+
+    # one payer's money, nearly all of it split among new payees within minutes: no alert
+    assert pay(1, "TH-KBANK:V1", "TH-KBANK:COLL", "01:00", 1000) == []
+    assert pay(2, "TH-KBANK:COLL", "TH-KBANK:L1", "01:08", 480) == []
+    assert pay(3, "TH-KBANK:COLL", "TH-KBANK:L2", "01:11", 470) == []
+    # hours later a stranger's first payment to it is held, with the reason
+    held = pay(4, "TH-KBANK:V2", "TH-KBANK:COLL", "05:00", 800, payee_msisdn=holder)
+    assert [(a.typology, a.entity_id) for a in held] == [("victim_in_progress", "TH-KBANK:V2")]
+    assert held[0].recommended_action == "hold_payment"
+    assert "payee_passed_on" in [e.feature for e in held[0].reasons]
+    # someone who has texted the holder knows whom they pay
+    sms = {"event_id": "s9", "event_time": "2026-11-23T04:00:00Z", "operator": "TH-AIS"}
+    _run(
+        pipe, "telco.sms", {**sms, "sender": "+66811111705", "recipient": holder, "has_url": False}
+    )
+    assert pay(5, "TH-KBANK:F5", "TH-KBANK:COLL", "05:10", 800, payee_msisdn=holder) == []
+    # an account that passed on a third of it, or all of it to one payee, is not watched
+    pay(6, "TH-KBANK:P6", "TH-KBANK:SOME", "01:00", 1000)
+    pay(7, "TH-KBANK:SOME", "TH-KBANK:S1", "01:05", 200)
+    pay(8, "TH-KBANK:SOME", "TH-KBANK:S2", "01:06", 100)
+    pay(9, "TH-KBANK:P9", "TH-KBANK:ONE", "01:00", 1000)
+    pay(10, "TH-KBANK:ONE", "TH-KBANK:O1", "01:05", 950)
+    assert pay(11, "TH-KBANK:V11", "TH-KBANK:SOME", "05:00", 800) == []
+    assert pay(12, "TH-KBANK:V12", "TH-KBANK:ONE", "05:00", 800) == []
+
+
 def test_an_account_paid_by_two_flagged_mules_is_where_their_money_ends() -> None:
     pipe = _pipe()
     for layer in ("TH-KBANK:L1", "TH-KBANK:L2"):

@@ -22,12 +22,14 @@ from earlywarn.scoring.collectors import (
     LAYER_HOLD_S,
     LAYER_SHARE,
     MULES,
+    mark_passer,
+    passed_on,
     warn_earlier_payers,
 )
 from earlywarn.scoring.core import countries as _countries
 from earlywarn.scoring.forward import forward
 from earlywarn.scoring.victims import warn_suspects
-from earlywarn.scoring.watch import FEEDER, LAYER, intel_hit, watch_risk, watch_risks
+from earlywarn.scoring.watch import FEEDER, LAYER, PASSER, intel_hit, watch_risk, watch_risks
 
 if TYPE_CHECKING:
     from earlywarn.scoring.core import Core, Hit
@@ -36,6 +38,9 @@ if TYPE_CHECKING:
 #: collectors, and a mule also pays shops and billers, whose every customer would
 #: otherwise look a victim).
 PAYEE_TYPOLOGIES = frozenset(("mule", "pig_butchering", FEEDER))
+#: What :func:`process_debit` reads of a payee's watchlist entries.
+_PAYEE_GROUPS = PAYEE_TYPOLOGIES | MULES | {PASSER}
+_PASSER = frozenset((PASSER,))
 VICTIM = "victim_in_progress"
 #: A payee flagged as a mule from this score on (any mule alert) makes its payer a
 #: feeder, which is then flagged at :data:`FEEDER_SCORE`: the split of fresh money is the
@@ -67,11 +72,17 @@ def process_debit(
     debit = debit if debit is not None else DebitState()
     push = ev.rail in PUSH_RAILS
     # the payee's watchlist entries, read once for both uses below
-    payee = watch_risks(core, watch_id(ev.payee_account), ev.event_time, PAYEE_TYPOLOGIES | MULES)
-    payee_risk = max(payee[g] for g in (*PAYEE_TYPOLOGIES, ""))
+    payee = watch_risks(core, watch_id(ev.payee_account), ev.event_time, _PAYEE_GROUPS)
+    flagged = max(payee[g] for g in (*PAYEE_TYPOLOGIES, ""))
+    payee_risk = max(flagged, payee[PASSER])
     to_mule = max(payee[g] for g in (*MULES, "")) if push else 0.0
     debit.update(ev, to_mule=to_mule >= FEED_RISK)
     features = account_features(debit, credit)
+    if push and credit is not None and features["new_payee"]:
+        passed = passed_on(credit, debit, ev.event_time)
+        me = watch_id(ev.payer_account)
+        if passed is not None and not watch_risk(core, me, ev.event_time, _PASSER):
+            mark_passer(core, ev.payer_account, ev.event_time)
     extra = []
     for entity in (ev.payer_account, ev.payee_account):
         intel = intel_hit(core, entity, ev.event_time)
@@ -111,17 +122,16 @@ def process_debit(
             cashed = []
     vip = core.by_name.get("victim-in-progress")
     if vip is not None and payee_risk > 0 and push and not feeding:
-        hit = core.found(
-            vip,
-            vip.score_one(
-                {
-                    "payee_risk": payee_risk,
-                    "new_payee": features["new_payee"],
-                    "amount_vs_max_prior": features["amount_vs_max_prior"],
-                }
-            ),
-            ev.payer_account,
+        f = vip.score_one(
+            {
+                "payee_risk": payee_risk,
+                "new_payee": features["new_payee"],
+                "amount_vs_max_prior": features["amount_vs_max_prior"],
+            }
         )
+        if f is not None and payee[PASSER] > flagged:
+            f = Finding(f.score, (*f.reasons, _PASSER_WHY), f.recommended_action)
+        hit = core.found(vip, f, ev.payer_account)
         if hit is not None:
             extra.append(hit)
     jur = _countries(ev.payer_country, ev.payee_country)
@@ -189,6 +199,15 @@ def process_debit(
             )
         )
     return debit, found
+
+
+_PASSER_WHY = Explanation(
+    "payee_passed_on",
+    1.0,
+    1.0,
+    "the payee sent most of another first-time payer's money on to several new payees "
+    "within minutes of it arriving, as a collecting mule does",
+)
 
 
 def _run_extra(

@@ -35,6 +35,10 @@ FEEDER = "mule-feeder"
 #: The watchlist group (and detector name) of accounts flagged for receiving from several
 #: flagged mules: the end of the chain, where nobody is warned for paying it.
 SINK = "mule-sink"
+#: The watchlist group of accounts that passed most of a first-time payer's money on to
+#: several new payees within minutes (:func:`~earlywarn.scoring.collectors.passed_on`):
+#: watched without an alert, so that a stranger's first payment to one is held.
+PASSER = "mule-passer"
 
 
 def watch_key(digest: int, group: str) -> str:
