@@ -4,6 +4,10 @@ The Faust agents (:mod:`earlywarn.stream`) and ``earlywarn replay`` both call
 :class:`Pipeline`, so the two paths raise the same alerts for the same events. State lives
 in four key-value stores of bytes (Faust tables in a worker, dicts in replay); values are
 the states' compact JSON, so the replay path also exercises the changelog encoding.
+
+The state and score steps are :class:`Pipeline`'s base class,
+:class:`~earlywarn.pipeline_state.StateSteps`; what a message produced is an
+:class:`~earlywarn.outcome.Outcome`.
 """
 
 from __future__ import annotations
@@ -11,37 +15,28 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 
 from earlywarn.alerts.build import build_alert
 from earlywarn.alerts.lifecycle import repeats
-from earlywarn.alerts.route import Routed, Router
-from earlywarn.contract.alert import Alert, dead_letter
+from earlywarn.alerts.route import Router
+from earlywarn.contract.alert import dead_letter
 from earlywarn.contract.decode import decode
-from earlywarn.contract.events import (
-    CallEvent,
-    Event,
-    IntelEvent,
-    LabelEvent,
-    PaymentEvent,
-    SmsEvent,
-)
+from earlywarn.contract.events import PaymentEvent
 from earlywarn.contract.reasons import ContractError, Reason
 from earlywarn.detectors.base import Detection
-from earlywarn.features import CallerState, CreditState, DebitState, SenderState
-from earlywarn.features.ids import watch_id
+from earlywarn.features import CreditState, DebitState
 from earlywarn.features.linked import DomainState, HotspotState, ImeiState, RingState
 from earlywarn.features.state import EntityState
 from earlywarn.features.victims import SubscriberState
-from earlywarn.merge import merge_watch
 from earlywarn.metrics import Metrics
-from earlywarn.scoring import Engine, Forward
-from earlywarn.scoring.models import PAYEE
+from earlywarn.outcome import Outcome
+from earlywarn.pipeline_state import StateSteps
+from earlywarn.scoring import Engine
 from earlywarn.settings import Topics
-from earlywarn.statecache import StateCache, compact
+from earlywarn.statecache import StateCache
 from earlywarn.stores import MARK_STRIDE, Held, Mark, Redelivered, StateStore, Stores
 
 __all__ = [
@@ -56,7 +51,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-S = TypeVar("S", bound=EntityState)
 
 
 #: Internal (re-keyed) topic of each forward kind; the stream creates them with the
@@ -82,30 +76,7 @@ _LINKED: dict[str, tuple[str, Callable[[Any], EntityState]]] = {
 }
 
 
-@dataclass(slots=True)
-class Outcome:
-    """What one message produced."""
-
-    kind: str | None = None
-    event: Event | None = None
-    alerts: list[Alert] = field(default_factory=list)
-    routed: list[Routed] = field(default_factory=list)
-    deadletter: dict[str, Any] | None = None
-    #: For a payment: (payee key, raw bytes) to re-key onto the by-payee topic.
-    forward: tuple[str, bytes] | None = None
-    #: Every record to re-key onto an internal topic (:data:`INTERNAL_TOPICS`), the
-    #: by-payee one included; publish them, then feed them to :meth:`Pipeline.handle_internal`.
-    forwards: list[Forward] = field(default_factory=list)
-    #: Pseudonymised indicators (key, contract intel record) for the intel topic.
-    intel: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    #: State and alert-ledger writes held back until the outputs above are sent
-    #: (``defer_writes``): a state to serialise, or bytes.
-    writes: list[tuple[StateStore, str, EntityState | bytes]] = field(default_factory=list)
-    #: True when the message was skipped as already applied (see :class:`Redelivered`).
-    redelivered: bool = False
-
-
-class Pipeline:
+class Pipeline(StateSteps):
     """Process raw messages end to end, without Kafka.
 
     Parameters
@@ -160,10 +131,6 @@ class Pipeline:
         engine.lookup = self._lookup
         if router.intel_pseudonym is not None:
             engine.pseudonym = router.intel_pseudonym
-
-    def _lookup(self, key: str) -> Any:
-        raw = self.stores.watchlist.get(key)
-        return None if raw is None else orjson.loads(raw)
 
     def handle(
         self,
@@ -275,26 +242,6 @@ class Pipeline:
         outcome.forwards.extend(self.engine.take_forwards())
         return outcome
 
-    def _reached(self, msisdn: str) -> Callable[[], list[int]]:
-        """The ``key_id`` of the numbers ``msisdn`` has called or texted, read when called
-        (its caller and sender states are on this partition: co-partitioned by number)."""
-
-        def reached() -> list[int]:
-            stores, cache = self.stores, self.cache
-            caller = cache.peek(stores.callers, msisdn, CallerState.from_json)
-            sender = cache.peek(stores.senders, msisdn, SenderState.from_json)
-            return [*(caller.known if caller else ()), *(sender.known if sender else ())]
-
-        return reached
-
-    def _watch(self, key: str, entry: dict[str, Any]) -> None:
-        """Merge ``entry`` into the watchlist (:func:`earlywarn.merge.merge_watch`)."""
-        old = self.stores.watchlist.get(key)
-        raw = orjson.dumps({k: v for k, v in entry.items() if k != "_k"})
-        stored = merge_watch(old, raw)
-        if stored is not old:
-            self.stores.watchlist[key] = compact(stored)
-
     def apply(self, outcome: Outcome) -> None:
         """Write the state changes :meth:`handle` held back (``defer_writes``)."""
         for store, key, state in outcome.writes:
@@ -303,86 +250,6 @@ class Pipeline:
             else:
                 self.cache.save(store, key, state)
         outcome.writes.clear()
-
-    def _load(
-        self, store: StateStore, key: str, cls: Callable[[Any], S], mark: Mark | None
-    ) -> S | None:
-        state = self.cache.load(store, key, cls)
-        if mark is not None and state is not None and state.applied_before(*mark):
-            raise Redelivered
-        return state
-
-    def _save(
-        self, outcome: Outcome, store: StateStore, key: str, state: EntityState, mark: Mark | None
-    ) -> None:
-        if mark is not None:
-            state.mark(*mark)
-        if self.defer_writes:
-            outcome.writes.append((store, key, state))
-        else:
-            self.cache.save(store, key, state)
-
-    def _redelivered(self, topic: str, outcome: Outcome) -> Outcome:
-        if self.metrics is not None:
-            self.metrics.redelivered.labels(topic=topic).inc()
-        outcome.redelivered = True
-        return outcome
-
-    def _score(
-        self, event: Event, raw: bytes, outcome: Outcome, mark: Mark | None
-    ) -> list[Detection]:
-        stores, engine, cache = self.stores, self.engine, self.cache
-        if isinstance(event, CallEvent):
-            caller = self._load(stores.callers, event.caller, CallerState.from_json, mark)
-            texted = event.caller  # its devices as the SMS side saw them, read when needed
-
-            def devices() -> list[int]:
-                sender = cache.peek(stores.senders, texted, SenderState.from_json)
-                return sender.imeis if sender is not None else []
-
-            cstate, detections = engine.process_call(event, caller, devices)
-            self._save(outcome, stores.callers, event.caller, cstate, mark)
-            return detections
-        if isinstance(event, SmsEvent):
-            sender = self._load(stores.senders, event.sender, SenderState.from_json, mark)
-            sstate, detections = engine.process_sms(event, sender)
-            self._save(outcome, stores.senders, event.sender, sstate, mark)
-            return detections
-        if isinstance(event, PaymentEvent):
-            key = event.payer_account
-            debit = self._load(stores.debits, key, DebitState.from_json, mark)
-            credit = cache.peek(stores.credits, key, CreditState.from_json)
-            dstate, detections = engine.process_debit(event, debit, credit)
-            self._save(outcome, stores.debits, key, dstate, mark)
-            outcome.forward = (event.payee_account, raw)
-            outcome.forwards.append(Forward("payee", event.payee_account, raw))
-            return detections
-        if isinstance(event, LabelEvent):
-            eid = event.entity_id
-            sources: tuple[tuple[str, StateStore, Callable[[Any], EntityState]], ...] = (
-                ("cdr", stores.callers, CallerState.from_json),
-                ("sms", stores.senders, SenderState.from_json),
-                ("payments", stores.debits, DebitState.from_json),
-                (PAYEE, stores.credits, CreditState.from_json),
-            )
-            held = {k: (store, self._load(store, eid, cls, mark)) for k, store, cls in sources}
-            engine.learn_label(event, {ch: state for ch, (_, state) in held.items()})
-            for store, state in held.values():
-                if state is not None:  # now marked confirmed if the label says scam
-                    self._save(outcome, store, eid, state, mark)
-            outcome.intel.extend(self.router.label_indicators(event))
-            return []
-        if isinstance(event, IntelEvent):
-            raw_key = f"i:{watch_id(event.indicator)}"
-            key = f"p:{event.indicator}" if event.pseudonymised else raw_key
-            entry = {
-                "s": event.confidence,
-                "y": event.typology,
-                "x": event.expires_time,
-                "c": event.source_country,
-            }
-            self._watch(key, entry)
-        return []
 
     def _emit(self, detections: list[Detection], outcome: Outcome, now: float) -> None:
         ledger: StateStore = self.stores.alerts
