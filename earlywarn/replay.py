@@ -21,7 +21,8 @@ import orjson
 from earlywarn.alerts.pseudonymise import Pseudonymiser
 from earlywarn.alerts.route import Router
 from earlywarn.learning.artifact import load_engine
-from earlywarn.pipeline import Outcome, Pipeline, Stores
+from earlywarn.outcome import Outcome
+from earlywarn.pipeline import Pipeline, Stores
 from earlywarn.scoring import Engine
 from earlywarn.settings import Topics
 

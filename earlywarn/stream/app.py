@@ -21,7 +21,8 @@ from earlywarn.digest import digests
 from earlywarn.learning.artifact import load_engine
 from earlywarn.merge import MERGES
 from earlywarn.metrics import Metrics
-from earlywarn.pipeline import INTERNAL_TOPICS, MARK_STRIDE, Mark, Outcome, Pipeline, Stores
+from earlywarn.outcome import Outcome
+from earlywarn.pipeline import INTERNAL_TOPICS, MARK_STRIDE, Mark, Pipeline, Stores
 from earlywarn.scoring import Engine
 from earlywarn.settings import Settings
 from earlywarn.stream.offsets import install_offset_dedup
