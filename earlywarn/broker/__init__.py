@@ -5,14 +5,14 @@ front; :mod:`earlywarn.broker.tansu_fix` corrects this broker's wrong end offset
 applied only when the broker is the embedded one.
 """
 
-from earlywarn.broker.embedded import (
+from earlywarn.broker.embedded import EmbeddedBroker
+from earlywarn.broker.errors import (
     BrokerBinaryError,
     BrokerExitedError,
     BrokerPortInUseError,
-    EmbeddedBroker,
     EmbeddedBrokerError,
-    find_tansu_binary,
 )
+from earlywarn.broker.tansu_binary import find_tansu_binary
 from earlywarn.broker.tansu_fix import (
     install_faust_fix,
     is_faust_fix_installed,

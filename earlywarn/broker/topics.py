@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from earlywarn.broker.embedded import EmbeddedBrokerError
+from earlywarn.broker.errors import EmbeddedBrokerError
 from earlywarn.security import KafkaSecurity
 
 __all__ = ["create_topics"]

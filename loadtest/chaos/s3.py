@@ -16,7 +16,7 @@ from types import TracebackType
 from typing import IO, Self
 
 from earlywarn.broker._proc import HOST, accepts, free_port
-from earlywarn.broker.embedded import s3_env
+from earlywarn.broker.storage import s3_env
 
 
 class MotoS3:
