@@ -3,6 +3,10 @@
 One agent per input topic, plus one on the internal by-payee topic that carries the payee
 side of each payment (re-keyed, so an account's credit state stays partition-local). Per
 entity state lives in four changelog-backed tables of compact JSON bytes.
+
+The Faust settings (:func:`~earlywarn.stream.faust_settings.faust_config`) and the origin
+header of re-keyed records (:mod:`earlywarn.stream.origin`) live in their own modules and
+are re-exported here.
 """
 
 from __future__ import annotations
@@ -22,10 +26,13 @@ from earlywarn.learning.artifact import load_engine
 from earlywarn.merge import MERGES
 from earlywarn.metrics import Metrics
 from earlywarn.outcome import Outcome
-from earlywarn.pipeline import INTERNAL_TOPICS, MARK_STRIDE, Mark, Pipeline, Stores
+from earlywarn.pipeline import INTERNAL_TOPICS, MARK_STRIDE, Pipeline, Stores
 from earlywarn.scoring import Engine
 from earlywarn.settings import Settings
+from earlywarn.stream.faust_settings import faust_config as faust_config
 from earlywarn.stream.offsets import install_offset_dedup
+from earlywarn.stream.origin import ORIGIN_HEADER as ORIGIN_HEADER
+from earlywarn.stream.origin import origin_of as origin_of
 from earlywarn.stream.tables import make_table
 from earlywarn.stream.tuning import (
     CATCHUP_WAIT_MS,
@@ -46,57 +53,6 @@ TABLES = (
     "alerts",
 )  # fmt: skip
 GLOBAL_TABLES = ("watchlist",)
-#: Header of a re-keyed record: ``<source>:<position>`` of the message it came from.
-ORIGIN_HEADER = "ew-origin"
-
-
-def origin_of(headers: Any) -> Mark | None:
-    """The origin mark a re-keyed record carries, or ``None`` (absent or unreadable).
-
-    >>> origin_of({"ew-origin": b"cdr3:655361"})
-    ('cdr3', 655361)
-    >>> origin_of([("ew-origin", b"garbage")]) is None
-    True
-    """
-    if not headers:
-        return None
-    items = headers.items() if isinstance(headers, dict) else headers
-    for name, value in items:
-        if name == ORIGIN_HEADER:
-            source, _, position = bytes(value).decode("ascii", "replace").rpartition(":")
-            return (source, int(position)) if source and position.isdigit() else None
-    return None
-
-
-def faust_config(settings: Settings) -> dict[str, Any]:
-    """Faust settings for ``settings``; embedded-broker tuning only when it is embedded."""
-    conf: dict[str, Any] = {
-        "broker": settings.broker,
-        "store": settings.store,
-        "datadir": str(settings.data_dir),
-        "web_port": settings.web_port,
-        "web_host": "127.0.0.1",
-        "web_bind": "0.0.0.0",
-        "topic_partitions": settings.partitions,
-        "key_serializer": "raw",
-        "value_serializer": "raw",
-        "producer_acks": -1,
-        "consumer_auto_offset_reset": "earliest",
-        "autodiscover": False,
-        "table_standby_replicas": 0,
-        "stream_wait_empty": True,
-        # Batch the many small records (changelogs, forwards, alerts) into fewer produce
-        # requests: with no linger each one was its own request and socket write.
-        "producer_linger": settings.linger_ms / 1000.0,
-        "logging_config": None,
-    }
-    credentials = settings.security.faust_credentials()
-    if credentials is not None:
-        conf["broker_credentials"] = credentials
-    if settings.embedded:
-        # BROKER.md #1: group joins take about half the session timeout.
-        conf.update(broker_session_timeout=6.0, broker_heartbeat_interval=1.0)
-    return conf
 
 
 class Worker:
