@@ -1,8 +1,11 @@
 """The Faust application: thin agents over :class:`earlywarn.pipeline.Pipeline`.
 
-One agent per input topic, plus one on the internal by-payee topic that carries the payee
-side of each payment (re-keyed, so an account's credit state stays partition-local). Per
-entity state lives in four changelog-backed tables of compact JSON bytes.
+One agent per input topic, plus one per internal re-keyed topic
+(:data:`~earlywarn.pipeline.INTERNAL_TOPICS`: the payee side of each payment, and the
+records keyed by IMEI, URL domain, phone number, place, route and suspect payee), so each
+entity's state stays partition-local. Per-entity state lives in the changelog-backed
+tables of :data:`TABLES`, as compact JSON bytes; the watchlist is a global table
+(:data:`GLOBAL_TABLES`) every worker reads.
 
 The Faust settings (:func:`~earlywarn.stream.faust_settings.faust_config`) and the origin
 header of re-keyed records (:mod:`earlywarn.stream.origin`) live in their own modules and
