@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from earlywarn.contract.alert import Explanation
 from earlywarn.detectors.base import Detector, Finding
 from earlywarn.detectors.terms import Term, gated_score
 
@@ -60,13 +61,7 @@ class VictimInProgressDetector(Detector):
 
     def __init__(self, *, threshold: float = 0.75) -> None:
         self.threshold = threshold
-        self.gate = Term(
-            "risk",
-            0.4,
-            0.7,
-            1.0,
-            "paid after contact from, or to, a party scored {value:.2f} risky",
-        )
+        self.payee_gate = Term("risk", 0.4, 0.7, 1.0, "paid an account scored {value:.2f} risky")
         self.contact_gate = Term(
             "risk",
             0.6,
@@ -96,19 +91,36 @@ class VictimInProgressDetector(Detector):
         """Score one payment's fusion features; ``None`` without a risky party."""
         x = dict(features)
         x["risk"] = max(x.get("contact_risk", 0.0), x.get("payee_risk", 0.0))
-        gate = self.gate
-        if x.get("payee_risk", 0.0) >= x.get("contact_risk", 0.0):
+        to_payee = x.get("payee_risk", 0.0) >= x.get("contact_risk", 0.0)
+        ratio = x.get("amount_vs_max_prior", 0.0)
+        if to_payee:
             x["contact_age_s"] = 0.0
-            ratio = x.get("amount_vs_max_prior", 0.0)
             x["amount_vs_max_prior"] = 5.0 if ratio <= 0.0 or ratio >= 1.0 else 0.0
+            score, reasons = gated_score(self.payee_gate, self.pattern, x)
+            # the two terms set above to count in full say nothing true: reword them
+            reasons = tuple(_payee_reason(r, ratio) for r in reasons if r.feature != _AGE)
         else:
-            gate = self.contact_gate
-            if x.get("amount_vs_max_prior", 0.0) <= 0.0:  # no earlier payment: half
+            if ratio <= 0.0:  # no earlier payment: half
                 x["amount_vs_max_prior"] = 3.5
-        score, reasons = gated_score(gate, self.pattern, x)
+            score, reasons = gated_score(self.contact_gate, self.pattern, x)
         if score <= 0.0:
             return None
         return Finding(score=score, reasons=reasons, recommended_action="hold_payment")
+
+
+_AGE, _AMOUNT = "contact_age_s", "amount_vs_max_prior"
+
+
+def _payee_reason(r: Explanation, ratio: float) -> Explanation:
+    """The amount reason of a payment to a flagged payee, with the true ratio."""
+    if r.feature != _AMOUNT:
+        return r
+    detail = (
+        "the payer's first payment in 24 h"
+        if ratio <= 0.0
+        else f"amount is {ratio:.1f}x the payer's largest payment in 24 h (at least 1x)"
+    )
+    return Explanation(_AMOUNT, round(ratio, 4), 1.0, detail)
 
 
 class SimSwapDetector(Detector):

@@ -29,6 +29,26 @@ def test_after_a_scam_call_only_a_payment_several_times_the_usual_alerts() -> No
     assert not _alerts(d, {"payee_risk": 0.9, "new_payee": 1.0, "amount_vs_max_prior": 0.5})
 
 
+def test_a_payment_to_a_flagged_payee_is_explained_with_what_was_true() -> None:
+    d = VictimInProgressDetector()
+    f = d.score_one({"payee_risk": 0.9, "new_payee": 1.0, "amount_vs_max_prior": 1.3})
+    assert f is not None
+    why = {r.feature: r for r in f.reasons}
+    # no contact was involved, and the amount was 1.3x, not the 5x the score counts it as
+    assert "contact_age_s" not in why
+    assert why["amount_vs_max_prior"].value == 1.3 and "1.3x" in why["amount_vs_max_prior"].detail
+    assert why["risk"].detail == "paid an account scored 0.90 risky"
+    first = d.score_one({"payee_risk": 0.9, "new_payee": 1.0, "amount_vs_max_prior": 0.0})
+    assert first is not None
+    assert [r.detail for r in first.reasons if r.feature == "amount_vs_max_prior"] == [
+        "the payer's first payment in 24 h"
+    ]
+    # after a risky call, the reasons are the features as they were
+    called = d.score_one({**CALLED, "amount_vs_max_prior": 8.0})
+    assert called is not None
+    assert {r.feature: r.value for r in called.reasons}["contact_age_s"] == 1200.0
+
+
 def test_a_biller_some_of_whose_payers_got_a_scam_text_is_no_mule() -> None:
     d = VictimFanInDetector()
     # a biller after a smishing blast: 4-6 contacted payers, 40-46 % of its payers that day
