@@ -9,8 +9,9 @@ them: a threshold takes or leaves every unit with that score together.
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -146,3 +147,31 @@ def render(rows: Sequence[Score], meta: Mapping[str, Any] | None = None) -> str:
             f"| {r.pr_auc:.3f} | {r.recall_at_1pct_fpr:.3f} |"
         )
     return "\n".join(out)
+
+
+@dataclass
+class Comparison:
+    """One data set's rows, on one test split."""
+
+    dataset: str
+    rows: list[Score]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def table(self) -> str:
+        return render(self.rows, self.meta)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset,
+            "meta": self.meta,
+            "rows": [r.to_dict() for r in self.rows],
+        }
+
+
+def iso(t: float) -> str:
+    """``t`` (epoch seconds) as an ISO-8601 UTC time with ``Z``.
+
+    >>> iso(0.0)
+    '1970-01-01T00:00:00Z'
+    """
+    return dt.datetime.fromtimestamp(t, dt.UTC).isoformat().replace("+00:00", "Z")

@@ -13,9 +13,10 @@ with what is recorded per payment that the alert file alone does not give:
 ``anomaly``
     the payments Half-Space Trees raw score of its debit side (before it learns it);
 ``learned``, ``learned_payee``
-    the probability of ``mule`` from the payments label model on its debit (payer) side
-    and from the payee-side label model on its credit side, before the models'
-    per-class gates (0 until a model has learned enough labels to score).
+    the probability of ``mule`` (or another class, ``learned_class``) from the payments
+    label model on its debit (payer) side and from the payee-side label model on its
+    credit side, before the models' per-class gates (0 until a model has learned enough
+    labels to score).
 
 and every alert's ``(entity_type, entity_id) -> [(event_time, score), ...]``.
 """
@@ -85,14 +86,14 @@ class _Recorder:
         return out
 
 
-def _mule_proba(
-    proba: Callable[[Any], Mapping[str, float]], into: list[float]
+def _class_proba(
+    proba: Callable[[Any], Mapping[str, float]], into: list[float], cls: str
 ) -> Callable[[Any], Mapping[str, float]]:
-    """``proba`` that also keeps its ``mule`` probability in ``into[0]``."""
+    """``proba`` that also keeps its probability of ``cls`` in ``into[0]``."""
 
     def wrapped(vector: Any) -> Mapping[str, float]:
         out = proba(vector)
-        into[0] = float(out.get("mule", 0.0))
+        into[0] = float(out.get(cls, 0.0))
         return out
 
     return wrapped
@@ -103,6 +104,7 @@ def run_stream(
     *,
     models_dir: Path | None = Path("models"),
     presorted: bool = True,
+    learned_class: str = "mule",
 ) -> StreamRun:
     """Process ``path`` (contract events with ``"topic"``) and score every payment.
 
@@ -115,6 +117,8 @@ def run_stream(
         The artifact directory ``earlywarn replay`` uses (``None``: built-in engine).
     presorted
         Stream the file instead of reading and sorting it.
+    learned_class
+        The label-model class whose probability is recorded as ``learned``.
     """
     replay = Replay(pseudonymiser=Pseudonymiser({}), models_dir=models_dir)
     pipe, engine = replay.pipeline, replay.pipeline.engine
@@ -126,7 +130,8 @@ def run_stream(
     learned: list[float] = [0.0]
     for lm in (engine.label_models.get("payments"), engine.label_models.get(PAYEE)):
         if lm is not None:
-            setattr(lm, "proba", _mule_proba(lm.proba, learned))  # noqa: B010 -- instance wrap
+            wrapped = _class_proba(lm.proba, learned, learned_class)
+            setattr(lm, "proba", wrapped)  # noqa: B010 -- instance wrap
     run = StreamRun()
     paths = [path] if isinstance(path, Path) else list(path)
     for line in read_lines(paths, presorted=presorted):

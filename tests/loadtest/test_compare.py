@@ -87,6 +87,10 @@ def test_paysim_slice(tmp_path: Path) -> None:
     assert all(r.positives > 0 for r in cmp.rows)
     assert all(0.0 <= r.pr_auc <= 1.0 and 0.0 <= r.recall_at_1pct_fpr <= 1.0 for r in cmp.rows)
     assert cmp.meta["stream"]["payments"] == 2000
+    # the second run has the first half's outcomes as labels, one per first-half payment
+    assert cmp.meta["labels"] == cmp.meta["train_n"]
+    assert cmp.meta["stream_with_labels"]["events"] == 2000 + cmp.meta["labels"]
+    assert any("raw P(victim)" in r.system for r in cmp.rows)
 
 
 def test_amlsim_slice(tmp_path: Path) -> None:
