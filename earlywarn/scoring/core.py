@@ -4,9 +4,10 @@
 supervised label model per channel, a drift monitor, and the thresholds and
 calibration of its model artifact. :meth:`Core.run` scores one event's features with a
 channel's detectors and models and deduplicates what they find against the entity's
-state. The per-channel steps live beside it (:mod:`~earlywarn.scoring.telco`,
-:mod:`~earlywarn.scoring.payments`, :mod:`~earlywarn.scoring.linked`);
-:class:`~earlywarn.scoring.engine.Engine` puts them together.
+state (:mod:`~earlywarn.scoring.detections`). The per-channel steps live beside it
+(:mod:`~earlywarn.scoring.telco`, :mod:`~earlywarn.scoring.payments`,
+:mod:`~earlywarn.scoring.linked`); :class:`~earlywarn.scoring.engine.Engine` puts them
+together.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from typing import Any
 from earlywarn.contract.alert import severity_rank
 from earlywarn.contract.events import CallEvent, LabelEvent, PaymentEvent, SmsEvent
 from earlywarn.detectors import Detection, Detector, Finding, default_detectors
-from earlywarn.features import EntityState, key_id
+from earlywarn.features import EntityState
 from earlywarn.learning import CHANNELS, ChannelAnomaly, DriftMonitor, LabelModel
 from earlywarn.learning.thresholds import OFF
-from earlywarn.scoring.checks import on_payment
+from earlywarn.scoring.detections import to_detections
 from earlywarn.scoring.forward import Forward, Linked
 from earlywarn.scoring.models import SCORE_ONLY, label_models, learn_label, model_hits
 from earlywarn.scoring.watch import after
@@ -232,7 +233,6 @@ class Core:
     ) -> list[Detection]:
         """Detectors of the channel, its anomaly and label models, then dedup
         (``label_model``: key of the label model, default the channel's)."""
-        evidence = [i for s in (*others, own) for i in s.evidence_ids()]
         channel = channel or event.channel
         found = list(extra)
         risk = 0.0
@@ -262,57 +262,17 @@ class Core:
             risk=risk,
             label_model=label_model,
         )
-        out: list[Detection] = []
-        for name, typology, etype, f, severity, ttl, subject in found:
-            eid, et, claim = entity_id, etype or entity_type, typology
-            if subject == "payee" and isinstance(event, PaymentEvent):
-                eid, et, claim = event.payee_account, "account", f"{typology}>{key_id(eid)}"
-            elif subject.startswith("id:"):
-                eid, claim = subject[3:], f"{typology}>{key_id(subject[3:])}"
-            hit = (name, typology, et, f, severity, ttl, subject)
-            if typology == VICTIM and on_payment(self, event, eid, hit, reporter, jurisdictions):
-                continue  # finished at the payer's number: does the payer know the payee?
-            ws = self.claim(own, claim, event.event_time, severity, others)
-            if ws is None:
-                continue
-            out.append(
-                Detection(
-                    detector=name,
-                    typology=typology,
-                    entity_type=et,
-                    entity_id=eid,
-                    score=f.score,
-                    severity=severity,
-                    reasons=f.reasons,
-                    recommended_action=f.recommended_action,
-                    event_id=str(event.event_id),
-                    event_time=event.event_time,
-                    evidence_event_ids=tuple(evidence)[-MAX_EVIDENCE:],
-                    window_start=ws,
-                    ttl_s=ttl,
-                    jurisdictions=jurisdictions,
-                    reporter=reporter,
-                    channel=event.channel,
-                    model_version=self.model_version,
-                )
-            )
-        imei = getattr(event, "caller_imei", None) or getattr(event, "sender_imei", None)
-        for det in list(out):
-            if imei and det.typology in DEVICE_TYPOLOGIES and det.entity_type != "imei":
-                claim = f"{det.typology}>{key_id(imei)}"
-                ws = self.claim(own, claim, event.event_time, det.severity)
-                if ws is not None:
-                    out.append(
-                        Detection(
-                            **{
-                                **fields_of(det),
-                                "entity_type": "imei",
-                                "entity_id": imei,
-                                "detector": f"{det.detector}-device",
-                                "window_start": ws,
-                            }
-                        )
-                    )
+        out = to_detections(
+            self,
+            event,
+            found,
+            own=own,
+            others=others,
+            entity_id=entity_id,
+            entity_type=entity_type,
+            jurisdictions=jurisdictions,
+            reporter=reporter,
+        )
         after(self, out, event, channel)
         return out
 
@@ -343,8 +303,3 @@ class Core:
     def learn_label(self, ev: LabelEvent, states: Mapping[str, EntityState | None]) -> int:
         """Learn a late label (:func:`~earlywarn.scoring.models.learn_label`)."""
         return learn_label(self, ev, states)
-
-
-def fields_of(d: Detection) -> dict[str, Any]:
-    """A detection's fields, to copy it onto another entity."""
-    return {f: getattr(d, f) for f in Detection.__dataclass_fields__}

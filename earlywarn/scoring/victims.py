@@ -21,7 +21,7 @@ from earlywarn.detectors import Detection, Detector, Finding
 from earlywarn.features import CreditState, EntityState, key_id
 from earlywarn.features.victims import CALL, SubscriberState
 from earlywarn.scoring.checks import VICTIM_DETECTOR, Reached, knows_payee, process_check
-from earlywarn.scoring.core import fields_of
+from earlywarn.scoring.detections import fields_of
 from earlywarn.scoring.forward import Linked, forward
 from earlywarn.scoring.grooming import process_deposit, process_groomed
 from earlywarn.scoring.watch import CONTACT_TYPOLOGIES, watch_risk
