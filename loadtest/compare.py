@@ -51,7 +51,10 @@ def _commit() -> str:
         return os.environ["EARLYWARN_COMMIT"]
     try:
         head = _git("rev-parse", "--short", "HEAD") or "unknown"
-        dirty = _git("status", "--porcelain", "--", "earlywarn", "loadtest")
+        # results written by an earlier run of the same code are not an edit of it
+        dirty = _git(
+            "status", "--porcelain", "--", "earlywarn", "loadtest", ":(exclude)loadtest/results"
+        )
     except OSError:
         return "unknown"
     return head + ("+dirty" if dirty else "")
