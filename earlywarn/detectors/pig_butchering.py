@@ -59,16 +59,19 @@ class PigButcheringDetector(Detector):
 
 
 class PigGroomerDetector(Detector):
-    """The number behind several pig-butchering victims: it held long first calls with
-    each of them in the days before they started sending money to a crypto on-ramp.
+    """The number behind several pig-butchering victims: it held long first calls, or
+    started chatting by text, with each of them in the days before they started sending
+    money to a crypto on-ramp.
 
     Runs on the caller's subscriber state (``channel = "groomer"``): ``groomed_victims``
-    counts distinct people whose long first calls came from this number in 7 days and
-    who then made a first deposit to a new on-ramp account, or an escalating run of
-    them. One victim is not enough: a new acquaintance may call anyone for long, while
-    a groomer talks to one victim after another. (Version 1 counted escalating runs
-    only, three growing deposits; a campaign that starts late in a week is over before
-    its victims make them.)
+    counts distinct people whose long first call or first message without a link came
+    from this number in 7 days and who then made a first deposit to a new on-ramp
+    account, or an escalating run of them. One victim is not enough: a new acquaintance
+    may call or text anyone, while a groomer works on one victim after another.
+    (Version 1 counted escalating runs only, three growing deposits; a campaign that
+    starts late in a week is over before its victims make them. Version 3 counts first
+    chats too: a groomer who mostly texts, as the "wrong number" opener does, held no
+    long first call with half its victims.)
 
     Examples
     --------
@@ -82,7 +85,7 @@ class PigGroomerDetector(Detector):
 
     name = "pig-groomer"
     typology = "pig_butchering"
-    version = "2"  # 2: first deposits count, not only escalating runs
+    version = "3"  # 2: first deposits count, not only escalating runs; 3: first chats too
     entity_type = "msisdn"
     channel = "groomer"
     ttl_s = 7 * 24 * 3600.0
@@ -94,8 +97,8 @@ class PigGroomerDetector(Detector):
             min_victims - 1.0,
             min_victims,
             1.0,
-            "held long first calls with {value:g} people who then started sending "
-            "money to crypto on-ramps (threshold {threshold:g})",
+            "held long first calls or started chatting by text with {value:g} people who "
+            "then started sending money to crypto on-ramps (threshold {threshold:g})",
         )
 
     def score_one(self, features: Mapping[str, float]) -> Finding | None:

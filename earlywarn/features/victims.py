@@ -8,8 +8,9 @@ onto the payee (:class:`~earlywarn.features.credits.CreditState` ``suspects``), 
 several victims paying one account mark it as a mule.
 
 The pending payments keep raw account ids (an alert must name the account to hold), and
-so do the parties that held long first calls with the subscriber (``talkers``: a
-groomer must be named once its victims start paying); everything else is a digest.
+so do the parties that held long first calls or first chats with the subscriber
+(``talkers``, ``texters``: a groomer must be named once its victims start paying);
+everything else is a digest.
 Every list is short and bounded.
 """
 
@@ -24,6 +25,9 @@ from earlywarn.features.window import key_id, remember
 HOUR = 3600.0
 #: Contact kinds: a live (answered) call, or a message with a link.
 CALL, SMS = 1.0, 0.0
+#: A first message without a link from a number (a chat; pig butchering's "wrong number"
+#: opener): kept only as a possible groomer (:meth:`SubscriberState.texted`).
+CHAT = 2.0
 #: Payment rails a victim can be talked into (push payments to a person or wallet).
 PUSH_RAILS: frozenset[str] = frozenset(
     ("bank_transfer", "mobile_money", "ewallet", "crypto_onramp")
@@ -42,7 +46,8 @@ class SubscriberState(EntityState):
     payment it preceded is still joined to it. ``acquainted`` holds the watch ids of the
     last few numbers whose call to this subscriber was answered as a first contact of
     theirs: people who phone each other. ``talkers`` holds ``[time, party]`` of
-    the last few long first calls it answered; ``groomed`` (the subscriber as a caller)
+    the last few long first calls it answered, ``texters`` that of the last few numbers
+    whose first message to it was a chat (no link); ``groomed`` (the subscriber as a caller)
     ``[time, victim digest]`` of people it talked to whose crypto deposits then escalated.
 
     Examples
@@ -59,8 +64,9 @@ class SubscriberState(EntityState):
     >>> s.acquaint("+66811111111"), s.knows("+66811111111"), s.knows("+66811111112")
     (None, True, False)
     >>> s.talked(50.0, "+2327600002")
+    >>> s.texted(60.0, "+2327600003")
     >>> s.talkers_before(400.0, 3600.0)
-    ['+2327600002']
+    ['+2327600002', '+2327600003']
     >>> s.groom(500.0, 11), s.groom(600.0, 12), s.groom(700.0, 11)
     (1, 2, 2)
     >>> SubscriberState.from_json(s.to_json()) == s
@@ -73,6 +79,7 @@ class SubscriberState(EntityState):
     #: Payments older than this before the latest event are not kept for late contacts.
     pays_span_s: ClassVar[float] = 8 * HOUR
     talkers_cap: ClassVar[int] = 4
+    texters_cap: ClassVar[int] = 4
     acquainted_cap: ClassVar[int] = 16
     groomed_cap: ClassVar[int] = 8
     #: Long calls and the victims they led to are kept this long (grooming takes days).
@@ -85,6 +92,7 @@ class SubscriberState(EntityState):
         self.payees: list[int] = []
         self.pays: list[list[Any]] = []
         self.talkers: list[list[Any]] = []
+        self.texters: list[list[Any]] = []
         self.groomed: list[list[Any]] = []
         self.acquainted: list[int] = []
         self.max_time = float("-inf")
@@ -124,9 +132,15 @@ class SubscriberState(EntityState):
         """Record a long first call from ``party`` (kept raw: it may have to be named)."""
         self.talkers = self._keep(self.talkers, t, party, self.talkers_cap)
 
+    def texted(self, t: float, party: str) -> None:
+        """Record a first message without a link from the number ``party`` (kept raw)."""
+        self.texters = self._keep(self.texters, t, party, self.texters_cap)
+
     def talkers_before(self, t: float, within_s: float) -> list[str]:
-        """Parties whose long first call came in the ``within_s`` seconds up to ``t``."""
-        return [p for c_t, p in self.talkers if t - within_s <= c_t <= t]
+        """Parties whose long first call or first chat message came in the ``within_s``
+        seconds up to ``t`` (each once)."""
+        rows = (*self.talkers, *self.texters)
+        return list(dict.fromkeys(p for c_t, p in rows if t - within_s <= c_t <= t))
 
     def groom(self, t: float, victim: int) -> int:
         """Record that ``victim`` (a digest), whom this number talked to, is being
@@ -188,6 +202,7 @@ class SubscriberState(EntityState):
             "q": self.pays,
             "t": None if self.max_time == float("-inf") else self.max_time,
             **({"g": self.talkers} if self.talkers else {}),
+            **({"x": self.texters} if self.texters else {}),
             **({"h": self.groomed} if self.groomed else {}),
             **({"k": self.acquainted} if self.acquainted else {}),
         }
@@ -206,6 +221,7 @@ class SubscriberState(EntityState):
         state.payees = [int(p) for p in obj["p"]]
         state.pays = [list(p) for p in obj.get("q", ())]
         state.talkers = [[float(r[0]), str(r[1])] for r in obj.get("g", ())]
+        state.texters = [[float(r[0]), str(r[1])] for r in obj.get("x", ())]
         state.groomed = [[float(r[0]), int(r[1])] for r in obj.get("h", ())]
         state.acquainted = [int(k) for k in obj.get("k", ())]
         state.max_time = float("-inf") if obj["t"] is None else float(obj["t"])

@@ -2,8 +2,9 @@
 
 A payer's first deposit to a new crypto on-ramp, or an escalating run of deposits, is
 sent to the payer's number as a ``pig`` record (:func:`process_deposit`). The number
-passes it on, as ``groomed``, to whoever held long first calls with it in the week
-before; a number that did so with two depositors is flagged as their groomer
+passes it on, as ``groomed``, to whoever held long first calls with it, or first texted
+it without a link, in the week before; a number that did so with two depositors is
+flagged as their groomer
 (:func:`process_groomed`, the ``pig-groomer`` detector). Once a groomer is flagged,
 the depositors it talked to are warned as victims in progress.
 """
@@ -52,7 +53,7 @@ def process_groomed(
     reporter: str,
     key: str,
 ) -> list[Detection]:
-    """A ``groomed`` record: one more depositor this number held long first calls with;
+    """A ``groomed`` record: one more depositor this number called or chatted with first;
     the depositor is warned if that flags the number."""
     n = sub.groom(ev.event_time, int(payload["v"]))
     found = core.run(
@@ -88,7 +89,7 @@ def _groomed_victim(
         feature="groomer_risk",
         value=round(groomer, 4),
         threshold_or_baseline=core.threshold(vip),
-        detail="sent money to a crypto on-ramp after long first calls from a number "
+        detail="sent money to a crypto on-ramp after long first calls or chats from a number "
         f"flagged as a pig-butchering groomer (score {groomer:.2f})",
     )
     f = Finding(score=groomer, reasons=(why,), recommended_action="hold_payment")

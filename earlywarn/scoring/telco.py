@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from earlywarn.contract.events import CallEvent, SmsEvent
 from earlywarn.detectors import Detection, brand_imitation
 from earlywarn.features import CallerState, SenderState, key_id
-from earlywarn.features.victims import CALL, SMS
+from earlywarn.features.victims import CALL, CHAT, SMS
 from earlywarn.scoring.core import countries as _countries
 from earlywarn.scoring.forward import forward
 from earlywarn.scoring.watch import CONTACT_TYPOLOGIES, contact_risk, intel_hit
@@ -97,6 +97,10 @@ def process_call(
     return state, found
 
 
+#: A number's first chat message (no link) to someone is passed to that subscriber as a
+#: possible groomer only while the number texted at most this many people in the hour: a
+#: groomer chats with a handful, a bulk sender reaches hundreds.
+CHAT_RECIPIENTS_1H = 5.0
 #: Calls shorter than this (seconds), or unanswered, are one-ring calls.
 RING_S = 5.0
 #: A foreign number first seen at most this long ago is new (seconds).
@@ -117,6 +121,8 @@ def process_sms(
 ) -> tuple[SenderState, list[Detection]]:
     """Update the sender's state with one message and return new detections."""
     state = state if state is not None else SenderState()
+    # a number's first message to someone, no link: a chat that may be a groomer's opener
+    chat = not (ev.sender_is_alphanumeric or ev.has_url) and key_id(ev.recipient) not in state.known
     state.update(ev)
     features = state.features()
     features["sender_suspect"] = (
@@ -166,6 +172,10 @@ def process_sms(
                     "v": SMS,
                 },
             )
+        )
+    if chat and features["distinct_recipients_1h"] <= CHAT_RECIPIENTS_1H:
+        core.pending.append(
+            forward("msisdn", ev.recipient, {**base, "k": "contact", "p": ev.sender, "v": CHAT})
         )
     if ev.sender_imei:
         core.pending.append(forward("imei", ev.sender_imei, {**base, "m": ev.sender}))

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from earlywarn.contract.alert import Explanation
 from earlywarn.detectors import Detection, Detector, Finding
 from earlywarn.features import CreditState, EntityState, key_id
-from earlywarn.features.victims import CALL, SubscriberState
+from earlywarn.features.victims import CALL, CHAT, SubscriberState
 from earlywarn.scoring.checks import VICTIM_DETECTOR, Reached, knows_payee, process_check
 from earlywarn.scoring.detections import fields_of
 from earlywarn.scoring.forward import Linked, forward
@@ -58,6 +58,9 @@ def process_subscriber(
     k, t = payload.get("k"), ev.event_time
     if k == "contact":
         kind = float(payload.get("v", CALL))
+        if kind == CHAT:  # a possible groomer, nothing more
+            sub.texted(t, str(payload["p"]))
+            return []
         sub.contact(t, str(payload["p"]), float(payload.get("x", 0.0)), kind)
         if kind == CALL:
             sub.acquaint(str(payload["p"]))
