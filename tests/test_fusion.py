@@ -632,9 +632,10 @@ def test_the_groomer_is_named_from_its_victims_first_deposits_to_new_on_ramps() 
     assert _vip_of(_alerts(_run(pipe, "payments.events", body))) == []
 
 
-def test_a_number_that_started_chatting_with_two_crypto_depositors_is_their_groomer() -> None:
-    """The "wrong number" opener: a groomer that texts and never calls is named too,
-    but not by a message with a link, nor by a sender texting many people in the hour."""
+def test_a_number_that_started_chatting_with_three_crypto_depositors_is_their_groomer() -> None:
+    """The "wrong number" opener: a groomer that texts and never calls is named too, by
+    a third depositor (a first text is weaker than a long first call), but not by
+    messages with a link, nor as a sender texting many people in the hour."""
     pipe = _pipe()
     groomer, spammer, bulk = "+85512000004", "+66833333304", "+66833333305"
     victims = [(f"TH-KBANK:PT{i}", f"+6681111114{i}") for i in range(3)]
@@ -644,22 +645,20 @@ def test_a_number_that_started_chatting_with_two_crypto_depositors_is_their_groo
         body |= {"operator": "TH-AIS", "recipient": to, "has_url": False, **extra}
         _run(pipe, "telco.sms", body)
 
-    for i, (_acct, msisdn) in enumerate(victims[:2]):
+    for i, (_acct, msisdn) in enumerate(victims):
         sms(i, groomer, msisdn, 1)
         sms(10 + i, spammer, msisdn, 2, has_url=True, url_domain="promo.example")
-    # a number texting seven people in the hour, the second and third depositors last
-    for i, to in enumerate([f"+668222222{i:02d}" for i in range(5)] + [victims[1][1]]):
+    # a number texting eight people in the hour, the three depositors last
+    for i, to in enumerate([f"+668222222{i:02d}" for i in range(5)] + [m for _, m in victims]):
         sms(20 + i, bulk, to, 3 + i)
-    sms(26, bulk, victims[2][1], 8)
-    sms(30, groomer, victims[2][1], 9)  # the groomer after the bulk sender's sixth message
     found: list[list[tuple[str, str]]] = []
     for v, (acct, msisdn) in enumerate(victims):  # hours later, first deposits
         body = _pay(60 + v, acct, msisdn, 20 + v, amount=150)
         body |= {"event_time": f"2026-11-23T12:0{v}:00Z", "payee_account": f"TH-XCHG:E{v}"}
         found.append(_alerts(_run(pipe, "payments.events", {**body, "rail": "crypto_onramp"})))
-    named = [e for f in found for t, e in f if t == "pig_butchering"]
-    assert named == [groomer]  # by the second depositor, once; not the spammer, not bulk
-    assert [set(_vip_of(f)) for f in found] == [set(), {"TH-KBANK:PT1"}, {"TH-KBANK:PT2"}]
+    named = [[e for t, e in f if t == "pig_butchering"] for f in found]
+    assert named == [[], [], [groomer]]  # by the third depositor; not the spammer, not bulk
+    assert [set(_vip_of(f)) for f in found] == [set(), set(), {"TH-KBANK:PT2"}]
 
 
 def test_a_crypto_account_that_two_warned_victims_pay_into_is_a_pig_butchering_account() -> None:

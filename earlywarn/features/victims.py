@@ -67,8 +67,8 @@ class SubscriberState(EntityState):
     >>> s.texted(60.0, "+2327600003")
     >>> s.talkers_before(400.0, 3600.0)
     ['+2327600002', '+2327600003']
-    >>> s.groom(500.0, 11), s.groom(600.0, 12), s.groom(700.0, 11)
-    (1, 2, 2)
+    >>> s.groom(500.0, 11), s.groom(600.0, 12, called=False), s.groom(700.0, 11)
+    ((1, 1), (2, 1), (2, 1))
     >>> SubscriberState.from_json(s.to_json()) == s
     True
     """
@@ -136,17 +136,23 @@ class SubscriberState(EntityState):
         """Record a first message without a link from the number ``party`` (kept raw)."""
         self.texters = self._keep(self.texters, t, party, self.texters_cap)
 
-    def talkers_before(self, t: float, within_s: float) -> list[str]:
-        """Parties whose long first call or first chat message came in the ``within_s``
-        seconds up to ``t`` (each once)."""
-        rows = (*self.talkers, *self.texters)
+    def talkers_before(self, t: float, within_s: float, *, chats: bool = True) -> list[str]:
+        """Parties whose long first call (or, with ``chats``, first chat message) came in
+        the ``within_s`` seconds up to ``t`` (each once)."""
+        rows = (*self.talkers, *self.texters) if chats else self.talkers
         return list(dict.fromkeys(p for c_t, p in rows if t - within_s <= c_t <= t))
 
-    def groom(self, t: float, victim: int) -> int:
-        """Record that ``victim`` (a digest), whom this number talked to, is being
-        fleeced; returns how many distinct such victims it has in the span."""
-        self.groomed = self._keep(self.groomed, t, victim, self.groomed_cap)
-        return len(self.groomed)
+    def groom(self, t: float, victim: int, called: bool = True) -> tuple[int, int]:
+        """Record that ``victim`` (a digest), whom this number called (``called``) or only
+        chatted with first, is being fleeced; returns how many distinct such victims it
+        has in the span, and how many of them it called."""
+        was = any(r[2] for r in self.groomed if r[1] == victim and len(r) > 2)
+        rows = self._keep(self.groomed, t, victim, self.groomed_cap)
+        self.groomed = [[*r[:2], int(r[2] if len(r) > 2 else 1)] for r in rows]
+        for r in self.groomed:
+            if r[1] == victim:
+                r[2] = int(called or was)
+        return len(self.groomed), sum(r[2] for r in self.groomed)
 
     def recent_contacts(self, t: float, within_s: float) -> list[list[Any]]:
         """Contacts in the ``within_s`` seconds up to ``t``."""
@@ -222,7 +228,8 @@ class SubscriberState(EntityState):
         state.pays = [list(p) for p in obj.get("q", ())]
         state.talkers = [[float(r[0]), str(r[1])] for r in obj.get("g", ())]
         state.texters = [[float(r[0]), str(r[1])] for r in obj.get("x", ())]
-        state.groomed = [[float(r[0]), int(r[1])] for r in obj.get("h", ())]
+        # rows written before chats counted have no third value: they came from calls
+        state.groomed = [[float(r[0]), int(r[1]), int((*r, 1)[2])] for r in obj.get("h", ())]
         state.acquainted = [int(k) for k in obj.get("k", ())]
         state.max_time = float("-inf") if obj["t"] is None else float(obj["t"])
         return state

@@ -36,10 +36,10 @@ def process_deposit(
     """A ``pig`` record: tell whoever groomed this subscriber, and warn the depositor
     if one of them is a flagged groomer already."""
     t, groomer = ev.event_time, 0.0
+    callers = set(sub.talkers_before(t, sub.groom_span_s, chats=False))
     for party in sub.talkers_before(t, sub.groom_span_s):
-        core.pending.append(
-            forward("msisdn", party, {**payload, "k": "groomed", "v": key_id(str(payload["a"]))})
-        )
+        body = {**payload, "k": "groomed", "v": key_id(str(payload["a"]))}
+        core.pending.append(forward("msisdn", party, {**body, "c": int(party in callers)}))
         groomer = max(groomer, watch_risk(core, watch_id(party), t, PIG))
     return _groomed_victim(core, sub, ev, payload, groomer)
 
@@ -55,10 +55,11 @@ def process_groomed(
 ) -> list[Detection]:
     """A ``groomed`` record: one more depositor this number called or chatted with first;
     the depositor is warned if that flags the number."""
-    n = sub.groom(ev.event_time, int(payload["v"]))
+    # records from before chats counted came from long calls only
+    n, called = sub.groom(ev.event_time, int(payload["v"]), bool(payload.get("c", 1)))
     found = core.run(
         ev,
-        {"groomed_victims": float(n)},
+        {"groomed_victims": float(n), "groomed_by_call": float(called)},
         own=sub,
         entity_id=key,
         entity_type="msisdn",
