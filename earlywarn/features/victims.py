@@ -146,12 +146,9 @@ class SubscriberState(EntityState):
         """Record that ``victim`` (a digest), whom this number called (``called``) or only
         chatted with first, is being fleeced; returns how many distinct such victims it
         has in the span, and how many of them it called."""
-        was = any(r[2] for r in self.groomed if r[1] == victim and len(r) > 2)
-        rows = self._keep(self.groomed, t, victim, self.groomed_cap)
-        self.groomed = [[*r[:2], int(r[2] if len(r) > 2 else 1)] for r in rows]
-        for r in self.groomed:
-            if r[1] == victim:
-                r[2] = int(called or was)
+        was = any(r[2] for r in self.groomed if r[1] == victim)
+        rows = self._keep(self.groomed, t, victim, self.groomed_cap)  # new row: [t, victim]
+        self.groomed = [r if r[1] != victim else [*r, int(called or was)] for r in rows]
         return len(self.groomed), sum(r[2] for r in self.groomed)
 
     def recent_contacts(self, t: float, within_s: float) -> list[list[Any]]:
