@@ -3,10 +3,10 @@
 A payer's first deposit to a new crypto on-ramp, or an escalating run of deposits, is
 sent to the payer's number as a ``pig`` record (:func:`process_deposit`). The number
 passes it on, as ``groomed``, to whoever held long first calls with it, or first texted
-it without a link, in the week before; a number that did so with two depositors is
-flagged as their groomer
-(:func:`process_groomed`, the ``pig-groomer`` detector). Once a groomer is flagged,
-the depositors it talked to are warned as victims in progress.
+it without a link, in the week before; a number that called two depositors so, or was
+tied to three in all, is flagged as their groomer (:func:`process_groomed`, the
+``pig-groomer`` detector). Once a groomer is flagged, the depositors it talked to are
+warned as victims in progress.
 """
 
 from __future__ import annotations
