@@ -661,6 +661,36 @@ def test_a_number_that_started_chatting_with_three_crypto_depositors_is_their_gr
     assert [set(_vip_of(f)) for f in found] == [set(), set(), {"TH-KBANK:PT2"}]
 
 
+def test_a_number_that_texted_two_depositors_whose_deposits_grow_is_their_groomer() -> None:
+    """Two texting ties are enough when both depositors then pay more each time, as the
+    fleeced do; not when one of them pays the same again."""
+    pipe = _pipe()
+    groomer, neighbour = "+85512000006", "+66833333306"
+    victims = [(f"TH-KBANK:PG{i}", f"+6681111117{i}") for i in range(3)]
+
+    def sms(i: int, sender: str, to: str) -> None:
+        body = {"event_id": f"g{i}", "event_time": T.format(1, i), "sender": sender}
+        _run(pipe, "telco.sms", {**body, "operator": "TH-AIS", "recipient": to, "has_url": False})
+
+    sms(0, groomer, victims[0][1])
+    sms(1, groomer, victims[1][1])
+    sms(2, neighbour, victims[0][1])  # texted a growing depositor and a flat one
+    sms(3, neighbour, victims[2][1])
+
+    def deposit(i: int, v: int, amount: int, hour: int) -> list[tuple[str, str]]:
+        acct, msisdn = victims[v]
+        body = _pay(70 + i, acct, msisdn, 0, amount=amount, rail="crypto_onramp")
+        body |= {"event_time": f"2026-11-23T{hour:02d}:00:0{i}Z", "payee_account": "TH-XCHG:F"}
+        return _alerts(_run(pipe, "payments.events", body))
+
+    found = [deposit(0, 0, 200, 8), deposit(1, 2, 300, 8), deposit(2, 1, 150, 9)]
+    found += [deposit(3, 2, 300, 10), deposit(4, 0, 340, 20), deposit(5, 1, 300, 22)]
+    named = [[e for t, e in f if t == "pig_butchering" and e.startswith("+")] for f in found]
+    # the second depositor's growing deposit names the groomer, and warns that depositor
+    assert named == [[], [], [], [], [], [groomer]]
+    assert _vip_of(found[5]) == ["TH-KBANK:PG1"]
+
+
 def test_a_crypto_account_that_two_warned_victims_pay_into_is_a_pig_butchering_account() -> None:
     pipe = _pipe()
     _flag(pipe, SCAMMER)

@@ -71,6 +71,10 @@ class PigGroomerDetector(Detector):
     may call anyone for long, while a groomer works on one victim after another; and a
     first text is weaker than a long first call (in the label-lift scenario, 3,000
     people, 4 ordinary numbers had first texted two later depositors, and none three).
+    Two are enough too when both then grow their deposits (``groomed_growing``: a
+    deposit 1.2x or more the one before): the fleeced are talked into paying more each
+    time (tuning seed 12: a groomer that only texted its two victims, whose deposits
+    grew 1.7x and 2x; none of those 4 ordinary numbers' depositors grew both).
     (Version 1 counted escalating runs only, three growing deposits; a campaign that
     starts late in a week is over before its victims make them. Version 3 counts first
     chats too: a groomer who mostly texts, as the "wrong number" opener does, held no
@@ -86,17 +90,26 @@ class PigGroomerDetector(Detector):
     1.0
     >>> d.score_one({"groomed_victims": 2.0, "groomed_by_call": 1.0}) is None
     True
+    >>> d.score_one({"groomed_victims": 2.0, "groomed_by_call": 0.0,
+    ...              "groomed_growing": 2.0}).score
+    1.0
     """
 
     name = "pig-groomer"
     typology = "pig_butchering"
-    version = "3"  # 2: first deposits count, not only escalating runs; 3: first chats too
+    # 2: first deposits count, not only escalating runs; 3: first chats too; 4: two growing
+    version = "4"
     entity_type = "msisdn"
     channel = "groomer"
     ttl_s = 7 * 24 * 3600.0
 
     def __init__(
-        self, *, min_victims: float = 2.0, min_all: float = 3.0, threshold: float = 0.75
+        self,
+        *,
+        min_victims: float = 2.0,
+        min_all: float = 3.0,
+        min_growing: float = 2.0,
+        threshold: float = 0.75,
     ) -> None:
         self.threshold = threshold
         self.gates = (
@@ -116,11 +129,21 @@ class PigGroomerDetector(Detector):
                 "held long first calls or started chatting by text with {value:g} people "
                 "who then started sending money to crypto on-ramps (threshold {threshold:g})",
             ),
+            Term(
+                "groomed_growing",
+                min_growing - 1.0,
+                min_growing,
+                1.0,
+                "held long first calls or started chatting by text with {value:g} people "
+                "whose crypto on-ramp deposits then grew step by step (threshold {threshold:g})",
+            ),
         )
 
     def score_one(self, features: Mapping[str, float]) -> Finding | None:
         """Score one number's groomed-victim counts; ``None`` below both gates."""
-        score, gate = max((g.strength(features), i) for i, g in enumerate(self.gates))
+        # the strongest gate gives the reason; on a tie, the first (calls before texts)
+        score, gate = max((g.strength(features), -i) for i, g in enumerate(self.gates))
+        gate = -gate
         if score <= 0.0:
             return None
         reasons = (self.gates[gate].explain(features),)

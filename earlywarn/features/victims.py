@@ -48,7 +48,8 @@ class SubscriberState(EntityState):
     theirs: people who phone each other. ``talkers`` holds ``[time, party]`` of
     the last few long first calls it answered, ``texters`` that of the last few numbers
     whose first message to it was a chat (no link); ``groomed`` (the subscriber as a caller)
-    ``[time, victim digest]`` of people it talked to whose crypto deposits then escalated.
+    ``[time, victim digest, called, growing]`` of people it called or texted first who
+    then started depositing to crypto on-ramps (``growing``: in a run of growing deposits).
 
     Examples
     --------
@@ -67,8 +68,8 @@ class SubscriberState(EntityState):
     >>> s.texted(60.0, "+2327600003")
     >>> s.talkers_before(400.0, 3600.0)
     ['+2327600002', '+2327600003']
-    >>> s.groom(500.0, 11), s.groom(600.0, 12, called=False), s.groom(700.0, 11)
-    ((1, 1), (2, 1), (2, 1))
+    >>> s.groom(500.0, 11), s.groom(600.0, 12, called=False), s.groom(700.0, 11, growing=True)
+    ((1, 1, 0), (2, 1, 0), (2, 1, 1))
     >>> SubscriberState.from_json(s.to_json()) == s
     True
     """
@@ -142,14 +143,18 @@ class SubscriberState(EntityState):
         rows = (*self.talkers, *self.texters) if chats else self.talkers
         return list(dict.fromkeys(p for c_t, p in rows if t - within_s <= c_t <= t))
 
-    def groom(self, t: float, victim: int, called: bool = True) -> tuple[int, int]:
+    def groom(
+        self, t: float, victim: int, called: bool = True, growing: bool = False
+    ) -> tuple[int, int, int]:
         """Record that ``victim`` (a digest), whom this number called (``called``) or only
-        chatted with first, is being fleeced; returns how many distinct such victims it
-        has in the span, and how many of them it called."""
-        was = any(r[2] for r in self.groomed if r[1] == victim)
+        chatted with first, is being fleeced, by deposits that grow step by step
+        (``growing``) or not yet; returns how many distinct such victims it has in the
+        span, how many of them it called, and how many of them grow their deposits."""
+        was = next((r[2:] for r in self.groomed if r[1] == victim), [0, 0])
         rows = self._keep(self.groomed, t, victim, self.groomed_cap)  # new row: [t, victim]
-        self.groomed = [r if r[1] != victim else [*r, int(called or was)] for r in rows]
-        return len(self.groomed), sum(r[2] for r in self.groomed)
+        flags = [int(called or was[0]), int(growing or was[1])]
+        self.groomed = g = [r if r[1] != victim else [*r, *flags] for r in rows]
+        return len(g), sum(r[2] for r in g), sum(r[3] for r in g)
 
     def recent_contacts(self, t: float, within_s: float) -> list[list[Any]]:
         """Contacts in the ``within_s`` seconds up to ``t``."""
@@ -225,8 +230,12 @@ class SubscriberState(EntityState):
         state.pays = [list(p) for p in obj.get("q", ())]
         state.talkers = [[float(r[0]), str(r[1])] for r in obj.get("g", ())]
         state.texters = [[float(r[0]), str(r[1])] for r in obj.get("x", ())]
-        # rows written before chats counted have no third value: they came from calls
-        state.groomed = [[float(r[0]), int(r[1]), int((*r, 1)[2])] for r in obj.get("h", ())]
+        # rows written before chats counted have no third value: they came from calls;
+        # rows written before deposits were marked growing have no fourth: not growing
+        state.groomed = [
+            [float(r[0]), int(r[1]), int(r[2]) if len(r) > 2 else 1, int(r[3]) if len(r) > 3 else 0]
+            for r in obj.get("h", ())
+        ]
         state.acquainted = [int(k) for k in obj.get("k", ())]
         state.max_time = float("-inf") if obj["t"] is None else float(obj["t"])
         return state

@@ -1,12 +1,12 @@
 """Pig butchering on the subscriber's state: the groomer behind crypto depositors.
 
-A payer's first deposit to a new crypto on-ramp, or an escalating run of deposits, is
-sent to the payer's number as a ``pig`` record (:func:`process_deposit`). The number
-passes it on, as ``groomed``, to whoever held long first calls with it, or first texted
-it without a link, in the week before; a number that called two depositors so, or was
-tied to three in all, is flagged as their groomer (:func:`process_groomed`, the
-``pig-groomer`` detector). Once a groomer is flagged, the depositors it talked to are
-warned as victims in progress.
+A payer's first deposit to a new crypto on-ramp, or a deposit that grows on the one
+before, is sent to the payer's number as a ``pig`` record (:func:`process_deposit`). The
+number passes it on, as ``groomed``, to whoever held long first calls with it, or first
+texted it without a link, in the week before; a number that called two depositors so,
+was tied to three in all, or to two whose deposits grow, is flagged as their groomer
+(:func:`process_groomed`, the ``pig-groomer`` detector). Once a groomer is flagged, the
+depositors it talked to are warned as victims in progress.
 """
 
 from __future__ import annotations
@@ -56,10 +56,12 @@ def process_groomed(
     """A ``groomed`` record: one more depositor this number called or chatted with first;
     the depositor is warned if that flags the number."""
     # records from before chats counted came from long calls only
-    n, called = sub.groom(ev.event_time, int(payload["v"]), bool(payload.get("c", 1)))
+    called, grows = bool(payload.get("c", 1)), bool(payload.get("g", 0))
+    n, by_call, growing = sub.groom(ev.event_time, int(payload["v"]), called, grows)
+    feats = {"groomed_victims": n, "groomed_by_call": by_call, "groomed_growing": growing}
     found = core.run(
         ev,
-        {"groomed_victims": float(n), "groomed_by_call": float(called)},
+        {k: float(v) for k, v in feats.items()},
         own=sub,
         entity_id=key,
         entity_type="msisdn",

@@ -58,6 +58,8 @@ CASHOUT_SHARE = 0.2
 CASHOUT_WEIGHT = 1.0
 #: The detector name of that finding.
 CASHOUT = "mule-cashout"
+#: A crypto deposit at least 1.2x the one before it, in a run this long, is "growing".
+GROWING_STEPS = 2.0
 
 
 def process_debit(
@@ -162,8 +164,12 @@ def process_debit(
     # Whoever groomed them is to be found by their number, from their first deposit to a
     # new on-ramp on: a late campaign's victims escalate too few times before it is over
     # (tuning seeds 11-13: 4 of the 6 pig-butchering entities missed were groomers).
-    started = ev.rail == "crypto_onramp" and bool(features["new_payee"])
-    if (pig or started) and ev.payer_msisdn:
+    # A deposit that grows on the one before says so ("g"): a groomer who only texts its
+    # victims is named by two of them whose deposits grow (see PigGroomerDetector).
+    deposit = ev.rail == "crypto_onramp"
+    started = deposit and bool(features["new_payee"])
+    grows = deposit and features["crypto_steps"] >= GROWING_STEPS
+    if (pig or started or grows) and ev.payer_msisdn:
         core.pending.append(
             forward(
                 "msisdn",
@@ -175,6 +181,7 @@ def process_debit(
                     "o": ev.institution,
                     "j": list(jur),
                     "a": ev.payer_account,
+                    "g": int(grows),
                 },
             )
         )

@@ -227,3 +227,17 @@ def test_caller_keeps_a_bounded_list_of_long_first_contact_calls() -> None:
     assert [c for _, c in talked] == [f"+6681000{i:04d}" for i in range(4, 20, 2)]
     assert CallerState.from_json(s.to_json()) == s
     assert s.talked_to(60.0 * 19 + CallerState.talked_span_s + 1000) == []
+
+
+def test_groomed_rows_keep_each_victims_flags_and_read_old_rows() -> None:
+    from earlywarn.features.victims import SubscriberState
+
+    s = SubscriberState()
+    assert s.groom(0.0, 1, called=False, growing=True) == (1, 0, 1)
+    # a later record of the same victim without growth keeps the flag it had
+    assert s.groom(60.0, 1, called=False) == (1, 0, 1)
+    assert s.groom(120.0, 2, called=True) == (2, 1, 1)
+    assert roundtrip(s) == s
+    # rows from before the flags: [t, victim] counted as called, [t, victim, c] as not growing
+    old = SubscriberState.from_json({**SubscriberState().to_json(), "h": [[0.0, 7], [1.0, 8, 0]]})
+    assert old.groomed == [[0.0, 7, 1, 0], [1.0, 8, 0, 0]]
