@@ -19,7 +19,7 @@ from loadtest.identifiers import IdFactory
 from loadtest.labels import campaign_labels, decoy_labels
 from loadtest.population import build_population
 from loadtest.scenarios import CAMPAIGNS, CampaignSpec, Context
-from loadtest.scenarios.decoys import call_centres, registered_decoys
+from loadtest.scenarios.decoys import call_centres, crypto_investors, registered_decoys
 from loadtest.scenarios.normal import NormalTraffic, Rates
 from loadtest.truth import Campaign, GroundTruth
 
@@ -155,14 +155,17 @@ def build_scenario(config: ScenarioConfig) -> Scenario:
         )
     decoy_ctx = Context(pop, ids, random.Random(f"{seed}/decoys"), Emitter(2, "d-"), end_ms)
     centres, centre_events = call_centres(decoy_ctx, start_ms)
-    truth.decoys = centres + registered_decoys(pop)
+    investors, investor_events = crypto_investors(decoy_ctx, start_ms)
+    truth.decoys = centres + registered_decoys(pop) + investors
     streams.append(iter(centre_events))
+    streams.append(iter(investor_events))
     labels += decoy_labels(truth.decoys, start_ms, end_ms, label_rng, label_em)
     streams.append(iter(sorted(labels)))
     normal = NormalTraffic(pop, random.Random(f"{seed}/normal"), Emitter(0, "n-"), config.rates)
     streams.insert(0, normal.events(start_ms, end_ms))
     counts = pop.entity_counts()
     counts["msisdn"] += sum(len(d.entities) for d in centres)
+    counts["account"] += 2 * len(COUNTRIES)  # the exchanges' deposit accounts
     truth.entity_counts = counts
     truth.meta = {
         "seed": seed,

@@ -1,7 +1,8 @@
 """Decoys: legitimate entities whose traffic looks like a scam at first glance.
 
-Call centres are generated here; OTP senders, payroll fan-out and family remittances are
-part of normal traffic and only registered as decoys in the ground truth.
+Call centres and crypto investors are generated here; OTP senders, payroll fan-out and
+family remittances are part of normal traffic and only registered as decoys in the ground
+truth.
 """
 
 from __future__ import annotations
@@ -49,6 +50,43 @@ def call_centres(
                 )
     events.sort()
     return decoys, events
+
+
+def crypto_investors(
+    ctx: Context, start_ms: int, share: float = 0.03, per_day: float = 0.3
+) -> tuple[list[Decoy], list[Emitted]]:
+    """Ordinary people buying crypto: deposits to their country's two exchanges.
+
+    A ``share`` of the subscribers with an account invest, each making about ``per_day``
+    deposits a day in waking hours, of amounts around a habit of their own (some the
+    same each time, most varying, so some runs grow by chance). What the
+    pig-butchering detectors must not mistake for victims paying in more each time;
+    their friends' first texts and calls come with them, from normal traffic.
+    """
+    rng, em = ctx.rng, ctx.emitter
+    decoy = Decoy("decoy-crypto-investors", "crypto_investor")
+    events: list[Emitted] = []
+    for code, spec in COUNTRIES.items():
+        exchanges = [ctx.new_account(code, "crypto") for _ in range(2)]
+        decoy.entities += [TruthEntity("account", x.account_id, "decoy") for x in exchanges]
+        for i in ctx.pop.by_country[code]:
+            sub = ctx.pop.subscribers[i]
+            if not sub.accounts or rng.random() >= share:
+                continue
+            acct, habit = sub.accounts[0], rng.lognormvariate(4.0, 1.0)
+            spread = 0.0 if rng.random() < 0.2 else 0.5
+            decoy.entities.append(
+                TruthEntity("account", acct.account_id, "decoy", (("msisdn", sub.msisdn),))
+            )
+            exchange = rng.choice(exchanges)
+            t = start_ms + int(rng.expovariate(per_day) * MS_DAY)
+            while t < ctx.end_ms:
+                if 8 <= local_hour(t // MS_HOUR % 24, spec) < 23:
+                    usd = habit * rng.lognormvariate(0.0, spread)
+                    events.append(em.payment(t, acct, exchange, usd, "crypto_onramp"))
+                t += int(rng.expovariate(per_day) * MS_DAY)
+    events.sort()
+    return [decoy], events
 
 
 def registered_decoys(pop: Population) -> list[Decoy]:

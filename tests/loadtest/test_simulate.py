@@ -13,6 +13,7 @@ from loadtest_helpers import SMALL, Written, write_scenario
 
 from earlywarn.contract import ContractError, decode, is_e164
 from loadtest.clock import parse_ms
+from loadtest.countries import COUNTRIES
 from loadtest.scenarios import CAMPAIGNS
 from loadtest.truth import GroundTruth
 
@@ -92,6 +93,7 @@ def test_every_typology_is_in_ground_truth_with_scammers(small: Written) -> None
         "otp_sender",
         "payroll_fanout",
         "family_remittance",
+        "crypto_investor",
     }
 
 
@@ -129,3 +131,20 @@ def test_campaigns_start_at_their_first_event(small: Written) -> None:
         prefix = f"c{int(camp.campaign_id.split('-', 1)[0][1:])}"
         assert camp.start_ms == first[prefix], camp.campaign_id
         assert parse_ms(camp.params["window_start"]) <= camp.start_ms
+
+
+def test_crypto_investors_are_decoys_depositing_to_their_exchanges(small: Written) -> None:
+    """Ordinary crypto buyers are decoys: the exchanges' deposit accounts and each
+    investor's account; every deposit to an exchange comes from one of them."""
+    (decoy,) = [d for d in small.truth.decoys if d.kind == "crypto_investor"]
+    ids = {e.entity_id for e in decoy.entities}
+    exchanges = {i for i in ids if i.split(":")[0].endswith("-XCHG")}
+    deposits: Counter[str] = Counter()
+    for line in _lines(small.out / "events.jsonl"):
+        obj = orjson.loads(line)
+        if obj["topic"] == "payments.events" and obj["payee_account"] in exchanges:
+            assert obj["rail"] == "crypto_onramp" and obj["payer_account"] in ids
+            deposits[obj["payer_account"]] += 1
+    assert len(exchanges) == 2 * len(COUNTRIES)
+    assert deposits
+    assert set(deposits) <= ids - exchanges
