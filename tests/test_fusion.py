@@ -691,6 +691,35 @@ def test_a_number_that_texted_two_depositors_whose_deposits_grow_is_their_groome
     assert _vip_of(found[5]) == ["TH-KBANK:PG1"]
 
 
+def test_victims_warned_at_their_deposits_flag_the_account_they_paid_afterwards() -> None:
+    """A groomer's victims are warned at the deposits that name it or come after; the
+    account had counted those deposits as ordinary ones, and learns of the warnings
+    after. An exchange most of whose payers were never warned is not flagged."""
+    pipe = _pipe()
+    groomer, friend = "+85512000007", "+66833333307"
+    victims = [(f"TH-KBANK:PW{i}", f"+6681111118{i}") for i in range(2)]
+    _groomed(pipe, groomer, friend, victims)
+
+    def deposit(i: int, v: int, amount: int, hour: int, to: str) -> list[tuple[str, str]]:
+        acct, msisdn = victims[v]
+        body = _pay(80 + i, acct, msisdn, 0, amount=amount, rail="crypto_onramp")
+        body |= {"event_time": f"2026-11-23T{hour:02d}:00:0{i}Z", "payee_account": to}
+        return _alerts(_run(pipe, "payments.events", body))
+
+    for i in range(3):  # ordinary buyers at an exchange
+        body = _pay(90 + i, f"TH-KBANK:B{i}", f"+6681111119{i}", 50, rail="crypto_onramp")
+        _run(pipe, "payments.events", {**body, "payee_account": "X:BIG"})
+    first = [deposit(0, 0, 100, 8, "X:PIGF"), deposit(1, 1, 100, 9, "X:PIGF")]
+    assert ("pig_butchering", groomer) in first[1]  # named by the second, warned there
+    assert _vip_of(first[1]) == ["TH-KBANK:PW1"]
+    assert ("pig_butchering", "X:PIGF") not in first[0] + first[1]
+    # the first victim's next deposit is warned too: two of two payers, the account
+    assert ("pig_butchering", "X:PIGF") in deposit(2, 0, 150, 10, "X:PIGF")
+    later = deposit(3, 0, 200, 11, "X:BIG") + deposit(4, 1, 160, 11, "X:BIG")
+    assert set(_vip_of(later)) == {"TH-KBANK:PW0", "TH-KBANK:PW1"}
+    assert ("pig_butchering", "X:BIG") not in later  # 2 of its 5 payers
+
+
 def test_a_crypto_account_that_two_warned_victims_pay_into_is_a_pig_butchering_account() -> None:
     pipe = _pipe()
     _flag(pipe, SCAMMER)

@@ -96,6 +96,11 @@ class CreditState(WindowedState):
             rows = [p for p in self.payers if p[0] >= horizon] + [row]
             self.payers = sorted(rows, key=lambda p: (p[0], p[2]))[-self.payers_cap :]
 
+    def victim_deposit(self, payer: str, t: float) -> bool:
+        """Mark ``payer``'s payments in the 24 h up to ``t`` as a victim's: it was warned
+        at one of them, after this account had counted it. ``True`` if any changed."""
+        return self.window.flag(key_id(payer), FROM_VICTIM, t - DAY) > 0
+
     def mule_payers(self, within_s: float) -> int:
         """Distinct flagged mules that paid this account in the last ``within_s`` seconds."""
         return len({e[KEY] for e in self.window.select(within_s) if e[FLAGS] & FROM_MULE})

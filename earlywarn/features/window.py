@@ -119,6 +119,23 @@ class EventWindow:
         if len(self.entries) > self.cap:
             del self.entries[: len(self.entries) - self.cap]
 
+    def flag(self, key: int, flags: int, since: float) -> int:
+        """Set ``flags`` on the entries of ``key`` from time ``since`` on; how many changed.
+
+        >>> w = EventWindow(span_s=600.0, cap=8)
+        >>> w.add(0.0, key=1); w.add(10.0, key=2); w.add(20.0, key=1)
+        >>> w.flag(1, 4, since=5.0), [e[1] for e in w.entries]
+        (1, [0, 0, 4])
+        """
+        changed = 0
+        for i, e in enumerate(self.entries):
+            if e[KEY] == key and e[TIME] >= since and e[FLAGS] | flags != e[FLAGS]:
+                self.entries[i] = (e[0], e[1] | flags, e[2], e[3], e[4])
+                changed += 1
+        if changed:
+            self.entries.sort()
+        return changed
+
     def select(self, span_s: float, now: float | None = None) -> Sequence[Entry]:
         """Entries with ``now - span_s <= time <= now`` (``now`` defaults to :attr:`max_time`)."""
         if not self.entries:

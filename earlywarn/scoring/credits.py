@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from earlywarn.contract.alert import Explanation
 from earlywarn.contract.events import PaymentEvent
@@ -13,6 +14,7 @@ from earlywarn.features.payments import DAY
 from earlywarn.features.victims import PUSH_RAILS
 from earlywarn.scoring.collectors import MULES, warn_earlier_payers
 from earlywarn.scoring.core import countries as _countries
+from earlywarn.scoring.forward import Linked
 from earlywarn.scoring.models import PAYEE
 from earlywarn.scoring.payments import FEED_RISK, FEEDER_SCORE, VICTIM, mule_hit
 from earlywarn.scoring.watch import SINK, watch_risk, watch_risks
@@ -98,3 +100,38 @@ def _deposit_finding(pig: Detector, victims: int, share: float) -> Hit:
     why = Explanation("victim_payers_24h", float(victims), float(DEPOSIT_PAYERS), detail)
     f = Finding(score=DEPOSIT_SCORE, reasons=(why,), recommended_action="freeze_account")
     return (DEPOSIT, pig.typology, "account", f, pig.severity(f.score), pig.ttl_s, "self")
+
+
+def process_victim_deposit(
+    core: Core, payee: str, payload: Mapping[str, Any], credit: CreditState | None
+) -> tuple[CreditState, list[Detection]]:
+    """A payer was warned as a victim at a crypto deposit to ``payee``, which had counted
+    it as an ordinary payer's: count it as a victim's, and flag the account as a
+    pig-butchering deposit account if that makes enough of its payers victims.
+
+    A victim is often warned at the deposit itself (its groomer named by it, or its
+    deposits growing), after the deposit account has seen it (tuning seeds 12 and 13:
+    two scam deposit accounts whose victims were all warned at or after their first
+    deposit there were never flagged).
+    """
+    credit = credit if credit is not None else CreditState()
+    t = float(payload["t"])
+    pig = core.by_name.get("pig-butchering")
+    if not credit.victim_deposit(str(payload["a"]), t) or pig is None:
+        return credit, []
+    victims, share = credit.victim_payers(DAY)
+    if victims < DEPOSIT_PAYERS or share < DEPOSIT_SHARE:
+        return credit, []
+    found = core.run(
+        Linked(str(payload["e"]), t, "payments"),
+        {},
+        own=credit,
+        entity_id=payee,
+        entity_type="account",
+        jurisdictions=tuple(payload.get("j", ())),
+        reporter=str(payload.get("o", "")),
+        learn=False,
+        channel="-",
+        extra=[_deposit_finding(pig, victims, share)],
+    )
+    return credit, found

@@ -20,7 +20,7 @@ from earlywarn.features import key_id
 from earlywarn.features.ids import watch_id
 from earlywarn.features.victims import SubscriberState
 from earlywarn.scoring.checks import VICTIM_DETECTOR
-from earlywarn.scoring.forward import Linked, forward
+from earlywarn.scoring.forward import Forward, Linked, forward
 from earlywarn.scoring.watch import watch_risk
 
 if TYPE_CHECKING:
@@ -74,6 +74,21 @@ def process_groomed(
     return found + _groomed_victim(core, sub, ev, payload, flagged)
 
 
+#: The ``suspect`` record kind that tells a deposit account one of its payers was
+#: warned as a victim at a deposit it made there (see
+#: :func:`earlywarn.scoring.credits.process_victim_deposit`).
+WARNED_DEPOSIT = "deposit"
+
+
+def warned_deposit(
+    payee: str, t: float, event_id: str, payer: str, reporter: str, jur: list[str]
+) -> Forward:
+    """The record telling crypto on-ramp account ``payee`` that ``payer`` was warned as a
+    victim at the deposit ``event_id``: the account counts it as a victim's after all."""
+    body = {"k": WARNED_DEPOSIT, "t": t, "e": event_id, "a": payer, "o": reporter, "j": jur}
+    return forward("suspect", payee, body)
+
+
 def _groomed_victim(
     core: Core, own: SubscriberState, ev: Linked, payload: Mapping[str, Any], groomer: float
 ) -> list[Detection]:
@@ -101,4 +116,9 @@ def _groomed_victim(
     paid = Linked(ev.event_id, ev.event_time, "payments")
     jur, reporter = tuple(payload.get("j", ())), str(payload.get("o", ""))
     hit_id = (*hit, f"id:{account}")
-    return core.run_hit(paid, hit_id, own=own, jurisdictions=jur, reporter=reporter)
+    found = core.run_hit(paid, hit_id, own=own, jurisdictions=jur, reporter=reporter)
+    if found and payload.get("p"):
+        deposit = str(payload["p"])
+        at = warned_deposit(deposit, ev.event_time, ev.event_id, account, reporter, [*jur])
+        core.pending.append(at)
+    return found

@@ -16,7 +16,9 @@ from earlywarn.features import CreditState, EntityState
 from earlywarn.features.linked import DomainState, HotspotState, ImeiState, RingState
 from earlywarn.features.victims import SubscriberState
 from earlywarn.scoring.checks import Reached
+from earlywarn.scoring.credits import process_victim_deposit
 from earlywarn.scoring.forward import Linked
+from earlywarn.scoring.grooming import WARNED_DEPOSIT
 from earlywarn.scoring.victims import process_subscriber, process_suspect
 
 if TYPE_CHECKING:
@@ -121,6 +123,8 @@ def process_linked(
         return sub, process_subscriber(core, sub, ev, payload, jur, reporter, key, reached)
     if kind == "suspect":
         credit = state if isinstance(state, CreditState) else None
+        if payload.get("k") == WARNED_DEPOSIT:
+            return process_victim_deposit(core, key, payload, credit)
         return process_suspect(core, key, payload, credit)
     raise ValueError(f"unknown linked kind {kind!r}")
 

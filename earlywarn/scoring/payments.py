@@ -28,6 +28,7 @@ from earlywarn.scoring.collectors import (
 )
 from earlywarn.scoring.core import countries as _countries
 from earlywarn.scoring.forward import forward
+from earlywarn.scoring.grooming import warned_deposit
 from earlywarn.scoring.victims import warn_suspects
 from earlywarn.scoring.watch import FEEDER, LAYER, PASSER, intel_hit, watch_risk, watch_risks
 
@@ -181,6 +182,7 @@ def process_debit(
                     "o": ev.institution,
                     "j": list(jur),
                     "a": ev.payer_account,
+                    "p": ev.payee_account,
                     "g": int(grows),
                 },
             )
@@ -203,6 +205,18 @@ def process_debit(
                     "w": ev.rail in PUSH_RAILS,
                     **({"m": ev.payee_msisdn} if ev.payee_msisdn else {}),
                 },
+            )
+        )
+    if deposit and any(d.typology == VICTIM and d.entity_id == ev.payer_account for d in found):
+        # the payee counted this deposit before its payer was warned at it
+        core.pending.append(
+            warned_deposit(
+                ev.payee_account,
+                ev.event_time,
+                ev.event_id,
+                ev.payer_account,
+                ev.institution,
+                list(jur),
             )
         )
     return debit, found
