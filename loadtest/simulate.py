@@ -155,7 +155,8 @@ def build_scenario(config: ScenarioConfig) -> Scenario:
         )
     decoy_ctx = Context(pop, ids, random.Random(f"{seed}/decoys"), Emitter(2, "d-"), end_ms)
     centres, centre_events = call_centres(decoy_ctx, start_ms)
-    investors, investor_events = crypto_investors(decoy_ctx, start_ms)
+    busy = frozenset(i for c in truth.campaigns for e in c.entities for _, i in e.keys())  # noqa: SIM118
+    investors, investor_events = crypto_investors(decoy_ctx, start_ms, skip=busy)
     truth.decoys = centres + registered_decoys(pop) + investors
     streams.append(iter(centre_events))
     streams.append(iter(investor_events))

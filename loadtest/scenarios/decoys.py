@@ -53,7 +53,11 @@ def call_centres(
 
 
 def crypto_investors(
-    ctx: Context, start_ms: int, share: float = 0.03, per_day: float = 0.3
+    ctx: Context,
+    start_ms: int,
+    share: float = 0.03,
+    per_day: float = 0.3,
+    skip: frozenset[str] = frozenset(),
 ) -> tuple[list[Decoy], list[Emitted]]:
     """Ordinary people buying crypto: deposits to their country's two exchanges.
 
@@ -61,7 +65,9 @@ def crypto_investors(
     deposits a day in waking hours, of amounts around a habit of their own (some the
     same each time, most varying, so some runs grow by chance). What the
     pig-butchering detectors must not mistake for victims paying in more each time;
-    their friends' first texts and calls come with them, from normal traffic.
+    their friends' first texts and calls come with them, from normal traffic. People in
+    a campaign (``skip``: their numbers and accounts) are not drawn: a pig-butchering
+    victim's own deposits are no decoy's.
     """
     rng, em = ctx.rng, ctx.emitter
     decoy = Decoy("decoy-crypto-investors", "crypto_investor")
@@ -71,7 +77,10 @@ def crypto_investors(
         decoy.entities += [TruthEntity("account", x.account_id, "decoy") for x in exchanges]
         for i in ctx.pop.by_country[code]:
             sub = ctx.pop.subscribers[i]
-            if not sub.accounts or rng.random() >= share:
+            drawn = rng.random() < share  # drawn for everyone, so skipping shifts no one
+            if not sub.accounts or not drawn or sub.msisdn in skip:
+                continue
+            if any(a.account_id in skip for a in sub.accounts):
                 continue
             acct, habit = sub.accounts[0], rng.lognormvariate(4.0, 1.0)
             spread = 0.0 if rng.random() < 0.2 else 0.5
