@@ -720,6 +720,24 @@ def test_victims_warned_at_their_deposits_flag_the_account_they_paid_afterwards(
     assert ("pig_butchering", "X:BIG") not in later  # 2 of its 5 payers
 
 
+def test_one_buyers_growing_deposits_warn_the_buyer_not_the_exchange() -> None:
+    """Ordinary people's deposits grow by chance: one buyer paying more three times in a
+    row is warned, but the exchange it pays, and whoever pays it next, are not."""
+    pipe = _pipe()
+
+    def deposit(i: int, payer: str, amount: int) -> list[tuple[str, str]]:
+        body = _pay(100 + i, payer, f"+668111120{i:02d}", 10 + i, amount=amount)
+        body = {**body, "payee_account": "X:EXCHANGE2", "rail": "crypto_onramp"}
+        return _alerts(_run(pipe, "payments.events", body))
+
+    for i in range(3):
+        deposit(i, f"TH-KBANK:BUY{i}", 300)
+    found = [deposit(3 + k, "TH-KBANK:BUYER", amount) for k, amount in enumerate((100, 200, 400))]
+    assert [_vip_of(f) for f in found] == [[], [], ["TH-KBANK:BUYER"]]
+    assert ("pig_butchering", "X:EXCHANGE2") not in [a for f in found for a in f]
+    assert _vip_of(deposit(9, "TH-KBANK:BUY9", 300)) == []
+
+
 def test_a_crypto_account_that_two_warned_victims_pay_into_is_a_pig_butchering_account() -> None:
     pipe = _pipe()
     _flag(pipe, SCAMMER)

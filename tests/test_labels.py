@@ -135,3 +135,24 @@ def test_a_checkpoint_from_before_the_payee_model_warm_starts_with_a_fresh_one(
     warm = Engine.from_artifact(tmp_path / "v1", anomaly=False)
     assert warm.label_models["payments"].counts["mule"] == 1
     assert warm.label_models[PAYEE].name == "sup-payee"
+
+
+def test_the_victim_class_raises_nothing_on_a_crypto_deposit() -> None:
+    """Ordinary people buy crypto: what victims paid teaches the class, but a deposit
+    to an on-ramp is judged by its growth and by who groomed the payer, not by it."""
+    pipe = _pipe()
+    _pay(pipe, "a1", 0, "TH-KBANK:SALARY", VICTIM)
+    _pay(pipe, "a2", 1, VICTIM, MULE)
+    _label(pipe, VICTIM, "victim")
+    lm = pipe.engine.label_models["payments"]
+    lm.min_positives, lm.thresholds = 1, {"victim_in_progress": 0.01}
+
+    def warned(i: int, rail: str) -> bool:
+        body = {"event_id": f"b{i}", "event_time": f"2026-11-23T08:0{i}:00Z"}
+        body |= {"institution": "TH-KBANK", "payer_account": f"TH-KBANK:P{i}"}
+        body |= {"payee_account": f"TH-KBANK:Q{i}", "amount": 500, "currency": "THB"}
+        out = pipe.handle("payments.events", orjson.dumps({**body, "rail": rail}), now=0.0)
+        return any(a.typology == "victim_in_progress" for a in out.alerts)
+
+    assert warned(1, "bank_transfer")
+    assert not warned(2, "crypto_onramp")

@@ -11,8 +11,11 @@ from earlywarn.detectors.terms import Term, gated_score
 class PigButcheringDetector(Detector):
     """Escalating crypto on-ramp deposits by one payer.
 
-    Reads the payer's debit features; the engine raises the alert on the *payee* (the
-    deposit account, ``subject = "payee"``) and a ``victim_in_progress`` on the payer.
+    Reads the payer's debit features on a deposit; the payer is warned as a victim in
+    progress, and the deposit account is told, to be flagged once victims are two and
+    half its payers (:func:`earlywarn.scoring.credits.process_victim_deposit`). Version
+    1 flagged the account at once, and with it an exchange paid by many ordinary buyers
+    when one of them happened to pay more three times in a row.
 
     Examples
     --------
@@ -25,10 +28,9 @@ class PigButcheringDetector(Detector):
 
     name = "pig-butchering"
     typology = "pig_butchering"
-    version = "1"
+    version = "2"  # 2: warns the payer only; the deposit account by its victims
     entity_type = "account"
     channel = "payments"
-    subject = "payee"
     ttl_s = 7 * 24 * 3600.0
 
     def __init__(self, *, min_steps: float = 3.0, threshold: float = 0.75) -> None:

@@ -36,6 +36,14 @@ PAYEE = "payee"
 #: than the promoted artifact.
 SCORE_ONLY: frozenset[str] = frozenset({f"sup-{PAYEE}"})
 
+#: Label-model classes that raise nothing on a payment by these rails. A crypto
+#: on-ramp deposit is no victim's by itself: ordinary people buy crypto, and a model
+#: that learned pig-butchering victims' deposits took their first deposits for victims'
+#: (tuning seeds 11 and 12 with ordinary crypto buyers: 15 and 26 false victim alerts).
+#: Deposits are judged by their growth and by who groomed the depositor
+#: (:mod:`earlywarn.scoring.grooming`).
+UNLEARNED_RAILS: dict[str, frozenset[str]] = {"victim_in_progress": frozenset({"crypto_onramp"})}
+
 
 def label_models() -> dict[str, LabelModel]:
     """Fresh label models: one per channel, and the payments payee side's."""
@@ -81,7 +89,11 @@ def model_hits(
         # positive-unlabelled: ordinary traffic stands in for "none", known scams don't
         if sampled(event.event_id, 200) and not own.confirmed:
             lm.learn(vector, NONE)
-        probs = lm.scores(vector)
+        rail = event.rail if isinstance(event, PaymentEvent) else ""
+        probs = {
+            c: 0.0 if rail in UNLEARNED_RAILS.get(c, ()) else p
+            for c, p in lm.scores(vector).items()
+        }
         if core.observe is not None:
             for cls, p in probs.items():
                 core.observe(lm.name, cls, entity_id, p)

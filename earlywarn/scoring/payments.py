@@ -149,8 +149,8 @@ def process_debit(
         reporter=ev.institution,
         anomaly_features=debit.features(),
         extra=extra,
-        # the escalation is judged on a deposit, and alerts the deposit's payee
-        skip=frozenset() if ev.rail == "crypto_onramp" else frozenset(("pig-butchering",)),
+        # the escalation is judged on a deposit below; it warns the payer only
+        skip=_ESCALATION,
     )
     if credit is not None:
         found += warn_earlier_payers(core, ev, ev.payer_account, credit, debit, debit, found)
@@ -158,19 +158,19 @@ def process_debit(
         warn = vip.score_one({"payee_risk": FEEDER_SCORE, "new_payee": 1.0})
         if warn is not None and warn.score >= core.threshold(vip):
             found += warn_suspects(core, debit, vip, warn, cashed)
-    pig = [d for d in found if d.typology == "pig_butchering"]
-    if pig and vip is not None:  # the payer of an escalating deposit run is a victim
-        f = Finding(pig[0].score, pig[0].reasons, "hold_payment")
+    deposit = ev.rail == "crypto_onramp"
+    pig = _escalating(core, features, ev.payer_account) if deposit else None
+    if pig is not None and vip is not None:  # the payer of an escalating deposit run
+        f = Finding(pig.score, pig.reasons, "hold_payment")
         found += _run_extra(core, ev, debit, vip, f, ev.payer_account, jur, ev.institution)
     # Whoever groomed them is to be found by their number, from their first deposit to a
     # new on-ramp on: a late campaign's victims escalate too few times before it is over
     # (tuning seeds 11-13: 4 of the 6 pig-butchering entities missed were groomers).
     # A deposit that grows on the one before says so ("g"): a groomer who only texts its
     # victims is named by two of them whose deposits grow (see PigGroomerDetector).
-    deposit = ev.rail == "crypto_onramp"
     started = deposit and bool(features["new_payee"])
     grows = deposit and features["crypto_steps"] >= GROWING_STEPS
-    if (pig or started or grows) and ev.payer_msisdn:
+    if (pig is not None or started or grows) and ev.payer_msisdn:
         core.pending.append(
             forward(
                 "msisdn",
@@ -220,6 +220,25 @@ def process_debit(
             )
         )
     return debit, found
+
+
+#: The escalation detector: run apart, on deposits (see :func:`_escalating`).
+_ESCALATION = frozenset(("pig-butchering",))
+
+
+def _escalating(core: Core, features: dict[str, float], payer: str) -> Finding | None:
+    """The escalation finding on a deposit by ``payer`` from its growing run, if any.
+
+    It warns the payer as a victim and flags no deposit account by itself: an exchange
+    is paid by many people, some of whose deposits grow by chance (tuning seed 11 with
+    ordinary crypto buyers: an exchange flagged by one buyer's third growing deposit,
+    then 17 of its other buyers warned for paying it). The account learns of the warning
+    (:func:`~earlywarn.scoring.grooming.warned_deposit`) and is flagged once warned
+    victims are two and half its payers.
+    """
+    d = core.by_name.get("pig-butchering")
+    hit = None if d is None else core.found(d, d.score_one(features), payer)
+    return None if hit is None else hit[3]
 
 
 _PASSER_WHY = Explanation(
