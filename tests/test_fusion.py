@@ -610,20 +610,20 @@ def test_the_number_that_groomed_two_escalating_crypto_depositors_is_flagged() -
 def test_the_groomer_is_named_from_its_victims_first_deposits_to_new_on_ramps() -> None:
     """A campaign that starts late is over before its victims escalate three times.
 
-    Once named, its victims are warned at their first deposit: the one whose deposit
-    named it, and each one after."""
+    Its third victim's first deposit names it; that victim is warned at once, and each
+    one after at their first deposit (two called are not enough: friends call crypto
+    buyers too)."""
     pipe = _pipe()
     groomer, friend = "+85512000002", "+66833333302"
-    victims = [(f"TH-KBANK:PV{3 + i}", f"+6681111113{3 + i}") for i in range(3)]
+    victims = [(f"TH-KBANK:PV{3 + i}", f"+6681111113{3 + i}") for i in range(4)]
     _groomed(pipe, groomer, friend, victims)
     found: list[list[tuple[str, str]]] = []
     for v, (acct, msisdn) in enumerate(victims):  # hours after the calls
         body = _pay(40 + v, acct, msisdn, 20 + v, amount=150)
         body |= {"event_time": f"2026-11-23T12:0{v}:00Z", "payee_account": f"TH-XCHG:D{v}"}
         found.append(_alerts(_run(pipe, "payments.events", {**body, "rail": "crypto_onramp"})))
-    assert [e for t, e in found[0] if t == "pig_butchering"] == []
-    assert [e for t, e in found[1] if t == "pig_butchering"] == [groomer]
-    assert [set(_vip_of(f)) for f in found] == [set(), {"TH-KBANK:PV4"}, {"TH-KBANK:PV5"}]
+    assert [[e for t, e in f if t == "pig_butchering"] for f in found] == [[], [], [groomer], []]
+    assert [set(_vip_of(f)) for f in found] == [set(), set(), {"TH-KBANK:PV5"}, {"TH-KBANK:PV6"}]
     # a first deposit after long calls from a number never flagged is no one's victim
     talk = {**_call(9, "+66833333303", "+66811111139"), "answered": True, "duration_s": 900}
     _run(pipe, "telco.cdr", talk)
@@ -691,13 +691,36 @@ def test_a_number_that_texted_two_depositors_whose_deposits_grow_is_their_groome
     assert _vip_of(found[5]) == ["TH-KBANK:PG1"]
 
 
+def test_a_friend_who_first_texts_crypto_buyers_after_they_began_is_no_groomer() -> None:
+    """A groomer's first contact comes before its victims' deposits start; a number
+    that first texts two people already buying crypto is not theirs, however their
+    deposits then grow."""
+    pipe = _pipe()
+    friend = "+66833333308"
+    buyers = [(f"TH-KBANK:PB{i}", f"+6681111121{i}") for i in range(2)]
+
+    def deposit(i: int, v: int, amount: int, hour: int) -> list[tuple[str, str]]:
+        acct, msisdn = buyers[v]
+        body = _pay(110 + i, acct, msisdn, 0, amount=amount, rail="crypto_onramp")
+        body |= {"event_time": f"2026-11-23T{hour:02d}:00:0{i}Z", "payee_account": "X:EX3"}
+        return _alerts(_run(pipe, "payments.events", body))
+
+    found = deposit(0, 0, 100, 7) + deposit(1, 1, 100, 7)
+    for i, (_acct, msisdn) in enumerate(buyers):  # first texts, an hour later
+        body = {"event_id": f"h{i}", "event_time": f"2026-11-23T08:00:0{i}Z"}
+        body |= {"sender": friend, "operator": "TH-AIS", "recipient": msisdn}
+        _run(pipe, "telco.sms", {**body, "has_url": False})
+    found += deposit(2, 0, 200, 9) + deposit(3, 1, 250, 10)
+    assert ("pig_butchering", friend) not in found
+
+
 def test_victims_warned_at_their_deposits_flag_the_account_they_paid_afterwards() -> None:
     """A groomer's victims are warned at the deposits that name it or come after; the
     account had counted those deposits as ordinary ones, and learns of the warnings
     after. An exchange most of whose payers were never warned is not flagged."""
     pipe = _pipe()
     groomer, friend = "+85512000007", "+66833333307"
-    victims = [(f"TH-KBANK:PW{i}", f"+6681111118{i}") for i in range(2)]
+    victims = [(f"TH-KBANK:PW{i}", f"+6681111118{i}") for i in range(3)]
     _groomed(pipe, groomer, friend, victims)
 
     def deposit(i: int, v: int, amount: int, hour: int, to: str) -> list[tuple[str, str]]:
@@ -706,18 +729,18 @@ def test_victims_warned_at_their_deposits_flag_the_account_they_paid_afterwards(
         body |= {"event_time": f"2026-11-23T{hour:02d}:00:0{i}Z", "payee_account": to}
         return _alerts(_run(pipe, "payments.events", body))
 
-    for i in range(3):  # ordinary buyers at an exchange
+    for i in range(4):  # ordinary buyers at an exchange
         body = _pay(90 + i, f"TH-KBANK:B{i}", f"+6681111119{i}", 50, rail="crypto_onramp")
         _run(pipe, "payments.events", {**body, "payee_account": "X:BIG"})
-    first = [deposit(0, 0, 100, 8, "X:PIGF"), deposit(1, 1, 100, 9, "X:PIGF")]
-    assert ("pig_butchering", groomer) in first[1]  # named by the second, warned there
-    assert _vip_of(first[1]) == ["TH-KBANK:PW1"]
-    assert ("pig_butchering", "X:PIGF") not in first[0] + first[1]
-    # the first victim's next deposit is warned too: two of two payers, the account
-    assert ("pig_butchering", "X:PIGF") in deposit(2, 0, 150, 10, "X:PIGF")
-    later = deposit(3, 0, 200, 11, "X:BIG") + deposit(4, 1, 160, 11, "X:BIG")
+    first = [deposit(v, v, 100, 8 + v, "X:PIGF") for v in range(3)]
+    assert ("pig_butchering", groomer) in first[2]  # named by the third, warned there
+    assert _vip_of(first[2]) == ["TH-KBANK:PW2"]
+    assert ("pig_butchering", "X:PIGF") not in [a for f in first for a in f]  # 1 of 3
+    # the first victim's next deposit is warned too: two of its three payers
+    assert ("pig_butchering", "X:PIGF") in deposit(3, 0, 150, 12, "X:PIGF")
+    later = deposit(4, 0, 200, 13, "X:BIG") + deposit(5, 1, 160, 13, "X:BIG")
     assert set(_vip_of(later)) == {"TH-KBANK:PW0", "TH-KBANK:PW1"}
-    assert ("pig_butchering", "X:BIG") not in later  # 2 of its 5 payers
+    assert ("pig_butchering", "X:BIG") not in later  # 2 of its 6 payers
 
 
 def test_one_buyers_growing_deposits_warn_the_buyer_not_the_exchange() -> None:

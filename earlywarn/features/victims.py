@@ -96,6 +96,7 @@ class SubscriberState(EntityState):
         self.texters: list[list[Any]] = []
         self.groomed: list[list[Any]] = []
         self.acquainted: list[int] = []
+        self.deposits: tuple[float, float] | None = None
         self.max_time = float("-inf")
 
     def contact(self, t: float, party: str, score: float, kind: float = CALL) -> None:
@@ -136,6 +137,21 @@ class SubscriberState(EntityState):
     def texted(self, t: float, party: str) -> None:
         """Record a first message without a link from the number ``party`` (kept raw)."""
         self.texters = self._keep(self.texters, t, party, self.texters_cap)
+
+    def deposit(self, t: float) -> float:
+        """Record a crypto deposit by the subscriber's accounts at ``t``; returns when its
+        run of deposits began (none in the grooming span before each).
+
+        >>> s = SubscriberState()
+        >>> s.deposit(100.0), s.deposit(5000.0), s.deposit(100.0 + 8 * 24 * 3600.0)
+        (100.0, 100.0, 691300.0)
+        """
+        if self.deposits is None or t - self.deposits[1] > self.groom_span_s:
+            self.deposits = (t, t)
+        else:
+            self.deposits = (min(self.deposits[0], t), max(self.deposits[1], t))
+        self.max_time = max(self.max_time, t)
+        return self.deposits[0]
 
     def talkers_before(self, t: float, within_s: float, *, chats: bool = True) -> list[str]:
         """Parties whose long first call (or, with ``chats``, first chat message) came in
@@ -213,6 +229,7 @@ class SubscriberState(EntityState):
             **({"x": self.texters} if self.texters else {}),
             **({"h": self.groomed} if self.groomed else {}),
             **({"k": self.acquainted} if self.acquainted else {}),
+            **({"f": list(self.deposits)} if self.deposits else {}),
         }
 
     @classmethod
@@ -237,5 +254,7 @@ class SubscriberState(EntityState):
             for r in obj.get("h", ())
         ]
         state.acquainted = [int(k) for k in obj.get("k", ())]
+        f = obj.get("f")
+        state.deposits = None if f is None else (float(f[0]), float(f[1]))
         state.max_time = float("-inf") if obj["t"] is None else float(obj["t"])
         return state

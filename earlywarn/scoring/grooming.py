@@ -34,13 +34,19 @@ def process_deposit(
     core: Core, sub: SubscriberState, ev: Linked, payload: Mapping[str, Any]
 ) -> list[Detection]:
     """A ``pig`` record: tell whoever groomed this subscriber, and warn the depositor
-    if one of them is a flagged groomer already."""
-    t, groomer = ev.event_time, 0.0
-    callers = set(sub.talkers_before(t, sub.groom_span_s, chats=False))
-    for party in sub.talkers_before(t, sub.groom_span_s):
+    if one of them is a flagged groomer already.
+
+    A groomer's first contact comes before its victim's deposits start: a number that
+    first texted someone already depositing is a friend of a crypto buyer (tuning seed
+    12 with ordinary crypto buyers: a number that first texted two buyers after their
+    first deposits, both of whom later paid more, was taken for their groomer)."""
+    groomer = 0.0
+    start = sub.deposit(ev.event_time)
+    callers = set(sub.talkers_before(start, sub.groom_span_s, chats=False))
+    for party in sub.talkers_before(start, sub.groom_span_s):
         body = {**payload, "k": "groomed", "v": key_id(str(payload["a"]))}
         core.pending.append(forward("msisdn", party, {**body, "c": int(party in callers)}))
-        groomer = max(groomer, watch_risk(core, watch_id(party), t, PIG))
+        groomer = max(groomer, watch_risk(core, watch_id(party), ev.event_time, PIG))
     return _groomed_victim(core, sub, ev, payload, groomer)
 
 
