@@ -48,3 +48,16 @@ def test_a_cash_out_counts_for_a_suspected_victim_only_if_it_is_their_money() ->
     small.update(_pay(3, 0.0, "OTHER", "SAVER", 5.0, "bank_transfer"))
     small.suspect(0.0, "OTHER", "p3", 1.0, "BANK", ("TH",))
     assert small.cashed_out(3600.0, 6 * 3600.0, 135.0, 0.2) == []
+
+
+def test_the_deposit_run_describes_deposits_only() -> None:
+    """A buyer's growing deposits are a run while it deposits; its card payment after
+    is no deposit (the label model took such payments for a victim's)."""
+    debit = DebitState()
+    for i, amount in enumerate((100.0, 150.0, 240.0)):
+        debit.update(_pay(i, 3600.0 * i, "BUYER", "XCHG", amount, "crypto_onramp"))
+    f = debit.features()
+    assert (f["crypto_steps"], f["crypto_growth"]) == (3.0, 2.4)
+    debit.update(_pay(9, 4 * 3600.0, "BUYER", "SHOP", 20.0, "card"))
+    f = debit.features()
+    assert (f["crypto_steps"], f["crypto_growth"]) == (0.0, 0.0)
