@@ -610,9 +610,9 @@ def test_the_number_that_groomed_two_escalating_crypto_depositors_is_flagged() -
 def test_the_groomer_is_named_from_its_victims_first_deposits_to_new_on_ramps() -> None:
     """A campaign that starts late is over before its victims escalate three times.
 
-    Its third victim's first deposit names it; that victim is warned at once, and each
-    one after at their first deposit (two called are not enough: friends call crypto
-    buyers too)."""
+    Its third victim's first deposit names it; that victim and the two before are warned
+    at once, and each one after at their first deposit (two called are not enough:
+    friends call crypto buyers too)."""
     pipe = _pipe()
     groomer, friend = "+85512000002", "+66833333302"
     victims = [(f"TH-KBANK:PV{3 + i}", f"+6681111113{3 + i}") for i in range(4)]
@@ -623,7 +623,8 @@ def test_the_groomer_is_named_from_its_victims_first_deposits_to_new_on_ramps() 
         body |= {"event_time": f"2026-11-23T12:0{v}:00Z", "payee_account": f"TH-XCHG:D{v}"}
         found.append(_alerts(_run(pipe, "payments.events", {**body, "rail": "crypto_onramp"})))
     assert [[e for t, e in f if t == "pig_butchering"] for f in found] == [[], [], [groomer], []]
-    assert [set(_vip_of(f)) for f in found] == [set(), set(), {"TH-KBANK:PV5"}, {"TH-KBANK:PV6"}]
+    named = {"TH-KBANK:PV3", "TH-KBANK:PV4", "TH-KBANK:PV5"}  # the earlier two too
+    assert [set(_vip_of(f)) for f in found] == [set(), set(), named, {"TH-KBANK:PV6"}]
     # a first deposit after long calls from a number never flagged is no one's victim
     talk = {**_call(9, "+66833333303", "+66811111139"), "answered": True, "duration_s": 900}
     _run(pipe, "telco.cdr", talk)
@@ -658,7 +659,7 @@ def test_a_number_that_started_chatting_with_three_crypto_depositors_is_their_gr
         found.append(_alerts(_run(pipe, "payments.events", {**body, "rail": "crypto_onramp"})))
     named = [[e for t, e in f if t == "pig_butchering"] for f in found]
     assert named == [[], [], [groomer]]  # by the third depositor; not the spammer, not bulk
-    assert [set(_vip_of(f)) for f in found] == [set(), set(), {"TH-KBANK:PT2"}]
+    assert [set(_vip_of(f)) for f in found] == [set(), set(), {f"TH-KBANK:PT{i}" for i in range(3)}]
 
 
 def test_a_number_that_texted_two_depositors_whose_deposits_grow_is_their_groomer() -> None:
@@ -686,9 +687,9 @@ def test_a_number_that_texted_two_depositors_whose_deposits_grow_is_their_groome
     found = [deposit(0, 0, 200, 8), deposit(1, 2, 300, 8), deposit(2, 1, 150, 9)]
     found += [deposit(3, 2, 300, 10), deposit(4, 0, 340, 20), deposit(5, 1, 300, 22)]
     named = [[e for t, e in f if t == "pig_butchering" and e.startswith("+")] for f in found]
-    # the second depositor's growing deposit names the groomer, and warns that depositor
+    # the second depositor's growing deposit names the groomer, and warns both depositors
     assert named == [[], [], [], [], [], [groomer]]
-    assert _vip_of(found[5]) == ["TH-KBANK:PG1"]
+    assert set(_vip_of(found[5])) == {"TH-KBANK:PG0", "TH-KBANK:PG1"}
 
 
 def test_a_friend_who_first_texts_crypto_buyers_after_they_began_is_no_groomer() -> None:
@@ -715,9 +716,9 @@ def test_a_friend_who_first_texts_crypto_buyers_after_they_began_is_no_groomer()
 
 
 def test_victims_warned_at_their_deposits_flag_the_account_they_paid_afterwards() -> None:
-    """A groomer's victims are warned at the deposits that name it or come after; the
-    account had counted those deposits as ordinary ones, and learns of the warnings
-    after. An exchange most of whose payers were never warned is not flagged."""
+    """A groomer's victims are warned when their deposits name it; the account had
+    counted those deposits as ordinary ones, and learns of the warnings after. An
+    exchange most of whose payers were never warned is not flagged."""
     pipe = _pipe()
     groomer, friend = "+85512000007", "+66833333307"
     victims = [(f"TH-KBANK:PW{i}", f"+6681111118{i}") for i in range(3)]
@@ -733,11 +734,12 @@ def test_victims_warned_at_their_deposits_flag_the_account_they_paid_afterwards(
         body = _pay(90 + i, f"TH-KBANK:B{i}", f"+6681111119{i}", 50, rail="crypto_onramp")
         _run(pipe, "payments.events", {**body, "payee_account": "X:BIG"})
     first = [deposit(v, v, 100, 8 + v, "X:PIGF") for v in range(3)]
-    assert ("pig_butchering", groomer) in first[2]  # named by the third, warned there
-    assert _vip_of(first[2]) == ["TH-KBANK:PW2"]
-    assert ("pig_butchering", "X:PIGF") not in [a for f in first for a in f]  # 1 of 3
-    # the first victim's next deposit is warned too: two of its three payers
-    assert ("pig_butchering", "X:PIGF") in deposit(3, 0, 150, 12, "X:PIGF")
+    assert ("pig_butchering", "X:PIGF") not in first[0] + first[1]
+    # the third names the groomer: its three victims are warned at their deposits, and
+    # the account they paid learns of it
+    assert ("pig_butchering", groomer) in first[2]
+    assert set(_vip_of(first[2])) == {f"TH-KBANK:PW{i}" for i in range(3)}
+    assert ("pig_butchering", "X:PIGF") in first[2]
     later = deposit(4, 0, 200, 13, "X:BIG") + deposit(5, 1, 160, 13, "X:BIG")
     assert set(_vip_of(later)) == {"TH-KBANK:PW0", "TH-KBANK:PW1"}
     assert ("pig_butchering", "X:BIG") not in later  # 2 of its 6 payers

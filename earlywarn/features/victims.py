@@ -160,15 +160,22 @@ class SubscriberState(EntityState):
         return list(dict.fromkeys(p for c_t, p in rows if t - within_s <= c_t <= t))
 
     def groom(
-        self, t: float, victim: int, called: bool = True, growing: bool = False
+        self,
+        t: float,
+        victim: int,
+        called: bool = True,
+        growing: bool = False,
+        deposit: list[Any] | None = None,
     ) -> tuple[int, int, int]:
         """Record that ``victim`` (a digest), whom this number called (``called``) or only
         chatted with first, is being fleeced, by deposits that grow step by step
-        (``growing``) or not yet; returns how many distinct such victims it has in the
+        (``growing``) or not yet; ``deposit``: what to warn the victim at, should this
+        number be named later. Returns how many distinct such victims it has in the
         span, how many of them it called, and how many of them grow their deposits."""
         was = next((r[2:] for r in self.groomed if r[1] == victim), [0, 0])
         rows = self._keep(self.groomed, t, victim, self.groomed_cap)  # new row: [t, victim]
-        flags = [int(called or was[0]), int(growing or was[1])]
+        flags: list[Any] = [int(called or was[0]), int(growing or was[1])]
+        flags += [deposit] if deposit is not None else was[2:3]
         self.groomed = g = [r if r[1] != victim else [*r, *flags] for r in rows]
         return len(g), sum(r[2] for r in g), sum(r[3] for r in g)
 
@@ -251,6 +258,7 @@ class SubscriberState(EntityState):
         # rows written before deposits were marked growing have no fourth: not growing
         state.groomed = [
             [float(r[0]), int(r[1]), int(r[2]) if len(r) > 2 else 1, int(r[3]) if len(r) > 3 else 0]
+            + [list(d) for d in r[4:5]]
             for r in obj.get("h", ())
         ]
         state.acquainted = [int(k) for k in obj.get("k", ())]

@@ -63,7 +63,8 @@ def process_groomed(
     the depositor is warned if that flags the number."""
     # records from before chats counted came from long calls only
     called, grows = bool(payload.get("c", 1)), bool(payload.get("g", 0))
-    n, by_call, growing = sub.groom(ev.event_time, int(payload["v"]), called, grows)
+    at = [ev.event_time, ev.event_id, *(payload.get(k) for k in _DEPOSIT)]
+    n, by_call, growing = sub.groom(ev.event_time, int(payload["v"]), called, grows, at)
     feats = {"groomed_victims": n, "groomed_by_call": by_call, "groomed_growing": growing}
     found = core.run(
         ev,
@@ -77,7 +78,22 @@ def process_groomed(
         channel="groomer",
     )
     flagged = max((d.score for d in found if d.typology == "pig_butchering"), default=0.0)
-    return found + _groomed_victim(core, sub, ev, payload, flagged)
+    found += _groomed_victim(core, sub, ev, payload, flagged)
+    if flagged:  # its earlier victims, at their last deposit it heard of
+        for row in sub.groomed:
+            if row[1] != int(payload["v"]) and len(row) > 4:
+                t, event_id, *rest = row[4]
+                earlier = Linked(str(event_id), float(t), "payments")
+                kept = {k: v for k, v in zip(_DEPOSIT, rest, strict=False) if v is not None}
+                found += _groomed_victim(core, sub, earlier, kept, flagged)
+    return found
+
+
+#: The fields of a ``pig`` record a groomer keeps to warn a victim at later: payer
+#: account, deposit account, reporter, jurisdictions. Without them, a victim whose
+#: deposits stopped before its groomer was named was never warned, and the deposit
+#: account it paid never flagged (tuning seed 12: one victim and two accounts).
+_DEPOSIT = ("a", "p", "o", "j")
 
 
 #: The ``suspect`` record kind that tells a deposit account one of its payers was

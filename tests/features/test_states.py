@@ -241,3 +241,14 @@ def test_groomed_rows_keep_each_victims_flags_and_read_old_rows() -> None:
     # rows from before the flags: [t, victim] counted as called, [t, victim, c] as not growing
     old = SubscriberState.from_json({**SubscriberState().to_json(), "h": [[0.0, 7], [1.0, 8, 0]]})
     assert old.groomed == [[0.0, 7, 1, 0], [1.0, 8, 0, 0]]
+
+
+def test_groomed_rows_keep_the_deposit_to_warn_the_victim_at() -> None:
+    from earlywarn.features.victims import SubscriberState
+
+    s = SubscriberState()
+    at = [10.0, "p1", "TH-KBANK:V", "X:DEP", "TH-KBANK", ["TH"]]
+    s.groom(10.0, 1, called=False, deposit=at)
+    s.groom(20.0, 1, called=False, growing=True)  # a record without one keeps the last
+    assert s.groomed == [[20.0, 1, 0, 1, at]]
+    assert roundtrip(s) == s and roundtrip(s).groomed[0][4] == at
