@@ -76,8 +76,8 @@ class PigGroomerDetector(Detector):
 
     Ordinary people buy crypto too, and their friends call and text them: with ordinary
     buyers in the simulator (tuning seed 11), a number that had held long first calls
-    with two buyers before their first deposits was taken for a groomer by version 4's
-    third gate, two called (``groomed_by_call``, still reported, no longer a gate). Two
+    with two buyers before their first deposits was taken for a groomer by the gate of
+    versions 2-4, two called (``groomed_by_call``, still counted, no longer a gate). Two
     growing depositors are rarer: a buyer's deposits vary around a habit. (Version 1
     counted escalating runs only, three growing deposits; a campaign that starts late in
     a week is over before its victims make them. Version 3 counted first chats: a

@@ -48,8 +48,10 @@ class SubscriberState(EntityState):
     theirs: people who phone each other. ``talkers`` holds ``[time, party]`` of
     the last few long first calls it answered, ``texters`` that of the last few numbers
     whose first message to it was a chat (no link); ``groomed`` (the subscriber as a caller)
-    ``[time, victim digest, called, growing]`` of people it called or texted first who
-    then started depositing to crypto on-ramps (``growing``: in a run of growing deposits).
+    ``[time, victim digest, called, growing, deposit]`` of people it called or texted
+    first who then started depositing to crypto on-ramps (``growing``: in a run of growing
+    deposits; ``deposit``: the latest one, to warn them at); ``deposits`` the start and
+    end of the subscriber's own run of crypto deposits.
 
     Examples
     --------

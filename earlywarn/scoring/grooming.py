@@ -3,10 +3,11 @@
 A payer's first deposit to a new crypto on-ramp, or a deposit that grows on the one
 before, is sent to the payer's number as a ``pig`` record (:func:`process_deposit`). The
 number passes it on, as ``groomed``, to whoever held long first calls with it, or first
-texted it without a link, in the week before; a number that called two depositors so,
-was tied to three in all, or to two whose deposits grow, is flagged as their groomer
+texted it without a link, in the week before its deposits began; a number tied so to
+three depositors, or to two whose deposits grow, is flagged as their groomer
 (:func:`process_groomed`, the ``pig-groomer`` detector). Once a groomer is flagged, the
-depositors it talked to are warned as victims in progress.
+depositors it talked to are warned as victims in progress, the earlier ones at the last
+deposit it heard of from each.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ if TYPE_CHECKING:
 
 #: The watchlist group of a number flagged as a pig-butchering groomer.
 PIG = frozenset(("pig_butchering",))
+#: The fields of a ``pig`` record a groomer keeps to warn a victim at later: payer
+#: account, deposit account, reporter, jurisdictions. Without them, a victim whose
+#: deposits stopped before its groomer was named was never warned, and the deposit
+#: account it paid never flagged (tuning seed 12: one victim, and one of two accounts).
+_DEPOSIT = ("a", "p", "o", "j")
 
 
 def process_deposit(
@@ -87,13 +93,6 @@ def process_groomed(
                 kept = {k: v for k, v in zip(_DEPOSIT, rest, strict=False) if v is not None}
                 found += _groomed_victim(core, sub, earlier, kept, flagged)
     return found
-
-
-#: The fields of a ``pig`` record a groomer keeps to warn a victim at later: payer
-#: account, deposit account, reporter, jurisdictions. Without them, a victim whose
-#: deposits stopped before its groomer was named was never warned, and the deposit
-#: account it paid never flagged (tuning seed 12: one victim and two accounts).
-_DEPOSIT = ("a", "p", "o", "j")
 
 
 #: The ``suspect`` record kind that tells a deposit account one of its payers was
