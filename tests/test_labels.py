@@ -137,9 +137,11 @@ def test_a_checkpoint_from_before_the_payee_model_warm_starts_with_a_fresh_one(
     assert warm.label_models[PAYEE].name == "sup-payee"
 
 
-def test_the_victim_class_raises_nothing_on_a_crypto_deposit() -> None:
-    """Ordinary people buy crypto: what victims paid teaches the class, but a deposit
-    to an on-ramp is judged by its growth and by who groomed the payer, not by it."""
+def test_the_victim_class_warns_only_at_a_push_payment_to_someone_new() -> None:
+    """What victims paid teaches the class, bills and shops too, but a victim in
+    progress is talked into a transfer to someone new: not a card payment, a cash
+    withdrawal, a payee paid before, nor a crypto deposit (ordinary people buy crypto;
+    a deposit is judged by its growth and by who groomed the payer)."""
     pipe = _pipe()
     _pay(pipe, "a1", 0, "TH-KBANK:SALARY", VICTIM)
     _pay(pipe, "a2", 1, VICTIM, MULE)
@@ -147,12 +149,17 @@ def test_the_victim_class_raises_nothing_on_a_crypto_deposit() -> None:
     lm = pipe.engine.label_models["payments"]
     lm.min_positives, lm.thresholds = 1, {"victim_in_progress": 0.01}
 
-    def warned(i: int, rail: str) -> bool:
-        body = {"event_id": f"b{i}", "event_time": f"2026-11-23T08:0{i}:00Z"}
-        body |= {"institution": "TH-KBANK", "payer_account": f"TH-KBANK:P{i}"}
-        body |= {"payee_account": f"TH-KBANK:Q{i}", "amount": 500, "currency": "THB"}
+    def warned(i: int, rail: str, payer: int = 0, payee: int = 0) -> bool:
+        body = {"event_id": f"b{i}", "event_time": f"2026-11-23T08:{i:02d}:00Z"}
+        body |= {"institution": "TH-KBANK", "payer_account": f"TH-KBANK:P{payer or i}"}
+        body |= {"payee_account": f"TH-KBANK:Q{payee or i}", "amount": 500, "currency": "THB"}
         out = pipe.handle("payments.events", orjson.dumps({**body, "rail": rail}), now=0.0)
         return any(a.typology == "victim_in_progress" for a in out.alerts)
 
     assert warned(1, "bank_transfer")
-    assert not warned(2, "crypto_onramp")
+    assert warned(2, "mobile_money")
+    assert not warned(3, "crypto_onramp")
+    assert not warned(4, "card")
+    assert not warned(5, "cash_out")
+    assert not warned(6, "bank_transfer", payer=3, payee=3)  # P3 paid Q3 before
+    assert warned(7, "bank_transfer", payer=3)  # and Q7 never

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from earlywarn.contract.events import CallEvent, LabelEvent, PaymentEvent, SmsEvent
 from earlywarn.features import CALL_FEATURES, SMS_FEATURES, EntityState
 from earlywarn.features.payments import ACCOUNT_FEATURES
+from earlywarn.features.victims import PUSH_RAILS
 from earlywarn.learning.supervised import NONE, LabelModel, label_class, sampled
 from earlywarn.scoring.forward import Linked
 
@@ -36,13 +37,17 @@ PAYEE = "payee"
 #: than the promoted artifact.
 SCORE_ONLY: frozenset[str] = frozenset({f"sup-{PAYEE}"})
 
-#: Label-model classes that raise nothing on a payment by these rails. A crypto
-#: on-ramp deposit is no victim's by itself: ordinary people buy crypto, and a model
-#: that learned pig-butchering victims' deposits took their first deposits for victims'
-#: (tuning seeds 11 and 12 with ordinary crypto buyers: 15 and 26 false victim alerts).
-#: Deposits are judged by their growth and by who groomed the depositor
-#: (:mod:`earlywarn.scoring.grooming`).
-UNLEARNED_RAILS: dict[str, frozenset[str]] = {"victim_in_progress": frozenset({"crypto_onramp"})}
+#: Label-model classes that raise something only on a payment by these rails. A victim in
+#: progress is talked into a push payment to a person or wallet: on a card payment or a
+#: cash withdrawal the class warned no victim on tuning seeds 11-16 with ordinary crypto
+#: buyers, and 13 people who were not. Nor is a crypto on-ramp deposit a victim's by
+#: itself: ordinary people buy crypto, and a model that learned pig-butchering victims'
+#: deposits took their first deposits for victims' (tuning seeds 11 and 12: 15 and 26
+#: false victim alerts). Deposits are judged by their growth and by who groomed the
+#: depositor (:mod:`earlywarn.scoring.grooming`).
+CLASS_RAILS: dict[str, frozenset[str]] = {
+    "victim_in_progress": PUSH_RAILS - {"crypto_onramp"},
+}
 
 
 def label_models() -> dict[str, LabelModel]:
@@ -91,7 +96,7 @@ def model_hits(
             lm.learn(vector, NONE)
         rail = event.rail if isinstance(event, PaymentEvent) else ""
         probs = {
-            c: 0.0 if rail in UNLEARNED_RAILS.get(c, ()) else p
+            c: 0.0 if c in CLASS_RAILS and rail not in CLASS_RAILS[c] else p
             for c, p in lm.scores(vector).items()
         }
         if core.observe is not None:
