@@ -580,13 +580,22 @@ def _vip_of(alerts: list[tuple[str, str]]) -> list[str]:
 
 
 def _groomed(pipe: Pipeline, groomer: str, friend: str, victims: list[tuple[str, str]]) -> None:
-    """Long first calls from ``groomer`` to each victim, and from ``friend`` to the first
-    (a long talk alone names nobody)."""
+    """Long first calls from ``groomer`` to each victim, then a text (grooming goes on);
+    and from ``friend`` a long call and a text to the first (a long talk alone names
+    nobody)."""
     for i, (_acct, msisdn) in enumerate(victims):
         talk = {**_call(i, groomer, msisdn), "answered": True, "duration_s": 900}
         _run(pipe, "telco.cdr", talk)
+        _text(pipe, 20 + i, groomer, msisdn)
     chat = {**_call(5, friend, victims[0][1]), "answered": True, "duration_s": 600}
     _run(pipe, "telco.cdr", chat)
+    _text(pipe, 30, friend, victims[0][1])
+
+
+def _text(pipe: Pipeline, i: int, sender: str, to: str, minute: int = 2) -> None:
+    """A message without a link from the number ``sender``."""
+    body = {"event_id": f"x{i}", "event_time": T.format(minute, i % 60), "sender": sender}
+    _run(pipe, "telco.sms", {**body, "operator": "TH-AIS", "recipient": to, "has_url": False})
 
 
 def test_the_number_that_groomed_two_escalating_crypto_depositors_is_flagged() -> None:
@@ -635,10 +644,12 @@ def test_the_groomer_is_named_from_its_victims_first_deposits_to_new_on_ramps() 
 
 def test_a_number_that_started_chatting_with_three_crypto_depositors_is_their_groomer() -> None:
     """The "wrong number" opener: a groomer that texts and never calls is named too, by
-    a third depositor (a first text is weaker than a long first call), but not by
-    messages with a link, nor as a sender texting many people in the hour."""
+    a third depositor (a first text is weaker than a long first call), once it kept
+    texting each; not a number that texted each once, nor by messages with a link, nor
+    as a sender texting many people in the hour."""
     pipe = _pipe()
     groomer, spammer, bulk = "+85512000004", "+66833333304", "+66833333305"
+    once = "+66833333309"
     victims = [(f"TH-KBANK:PT{i}", f"+6681111114{i}") for i in range(3)]
 
     def sms(i: int, sender: str, to: str, minute: int, **extra: Any) -> None:
@@ -648,17 +659,21 @@ def test_a_number_that_started_chatting_with_three_crypto_depositors_is_their_gr
 
     for i, (_acct, msisdn) in enumerate(victims):
         sms(i, groomer, msisdn, 1)
+        sms(5 + i, groomer, msisdn, 9)
         sms(10 + i, spammer, msisdn, 2, has_url=True, url_domain="promo.example")
-    # a number texting eight people in the hour, the three depositors last
+        sms(15 + i, spammer, msisdn, 4, has_url=True, url_domain="promo.example")
+        sms(40 + i, once, msisdn, 5)
+    # a number texting eight people in the hour, the three depositors last, twice
     for i, to in enumerate([f"+668222222{i:02d}" for i in range(5)] + [m for _, m in victims]):
         sms(20 + i, bulk, to, 3 + i)
+        sms(30 + i, bulk, to, 12 + i)
     found: list[list[tuple[str, str]]] = []
     for v, (acct, msisdn) in enumerate(victims):  # hours later, first deposits
         body = _pay(60 + v, acct, msisdn, 20 + v, amount=150)
         body |= {"event_time": f"2026-11-23T12:0{v}:00Z", "payee_account": f"TH-XCHG:E{v}"}
         found.append(_alerts(_run(pipe, "payments.events", {**body, "rail": "crypto_onramp"})))
     named = [[e for t, e in f if t == "pig_butchering"] for f in found]
-    assert named == [[], [], [groomer]]  # by the third depositor; not the spammer, not bulk
+    assert named == [[], [], [groomer]]  # by the third depositor; not the others
     assert [set(_vip_of(f)) for f in found] == [set(), set(), {f"TH-KBANK:PT{i}" for i in range(3)}]
 
 
@@ -673,10 +688,11 @@ def test_a_number_that_texted_two_depositors_whose_deposits_grow_is_their_groome
         body = {"event_id": f"g{i}", "event_time": T.format(1, i), "sender": sender}
         _run(pipe, "telco.sms", {**body, "operator": "TH-AIS", "recipient": to, "has_url": False})
 
-    sms(0, groomer, victims[0][1])
-    sms(1, groomer, victims[1][1])
-    sms(2, neighbour, victims[0][1])  # texted a growing depositor and a flat one
-    sms(3, neighbour, victims[2][1])
+    for k in (0, 4):  # each texted twice
+        sms(k, groomer, victims[0][1])
+        sms(k + 1, groomer, victims[1][1])
+        sms(k + 2, neighbour, victims[0][1])  # texted a growing depositor and a flat one
+        sms(k + 3, neighbour, victims[2][1])
 
     def deposit(i: int, v: int, amount: int, hour: int) -> list[tuple[str, str]]:
         acct, msisdn = victims[v]
@@ -836,3 +852,23 @@ def test_an_account_holding_a_warned_victims_money_is_not_warned_as_a_victim() -
         for k, amount in enumerate((100, 200, 400))
     ]
     assert grows == [[], [], []]
+
+
+def test_a_short_call_then_a_first_text_are_two_contacts_of_a_groomer() -> None:
+    """A groomer's contacts mix calls and texts: a brief answered call and a first text
+    to each of three depositors name it; a brief call alone, or a text alone, is no tie."""
+    pipe = _pipe()
+    groomer, caller, texter = "+85512000009", "+66833333310", "+66833333311"
+    victims = [(f"TH-KBANK:PS{i}", f"+6681111122{i}") for i in range(3)]
+    for i, (_acct, msisdn) in enumerate(victims):
+        for k, number in enumerate((groomer, caller)):
+            brief = {**_call(10 * k + i, number, msisdn), "answered": True, "duration_s": 60}
+            _run(pipe, "telco.cdr", brief)
+        _text(pipe, 40 + i, groomer, msisdn, minute=5)
+        _text(pipe, 50 + i, texter, msisdn, minute=6)
+    found: list[tuple[str, str]] = []
+    for v, (acct, msisdn) in enumerate(victims):
+        body = _pay(130 + v, acct, msisdn, 0, amount=150, rail="crypto_onramp")
+        body |= {"event_time": f"2026-11-23T12:0{v}:00Z", "payee_account": f"TH-XCHG:S{v}"}
+        found += _alerts(_run(pipe, "payments.events", body))
+    assert [e for t, e in found if t == "pig_butchering" and e.startswith("+")] == [groomer]

@@ -62,12 +62,14 @@ class PigButcheringDetector(Detector):
 
 class PigGroomerDetector(Detector):
     """The number behind several pig-butchering victims: it held long first calls, or
-    started chatting by text, with each of them in the days before they started sending
-    money to a crypto on-ramp.
+    started chatting by text, with each of them and kept in touch, in the days before
+    they started sending money to a crypto on-ramp.
 
     Runs on the caller's subscriber state (``channel = "groomer"``): ``groomed_victims``
     counts distinct people whose long first call or first message without a link came
-    from this number in the 7 days before their deposits began, and who then made a
+    from this number in the 7 days before their deposits began, followed by a second
+    contact before then (a first chat and a second one, or a long first call and a first
+    chat), and who then made a
     first deposit to a new on-ramp account or a growing one; ``groomed_growing`` those of
     them whose deposits grow (one 1.2x or more the one before), as the fleeced are
     talked into paying more each time. Three are enough, or two growing: one is not,
@@ -83,7 +85,11 @@ class PigGroomerDetector(Detector):
     a week is over before its victims make them. Version 3 counted first chats: a
     groomer who mostly texts, as the "wrong number" opener does, held no long first call
     with half its victims. Version 4 counted two growing depositors: tuning seed 12, a
-    groomer that only texted its two victims, whose deposits grew 1.7x and 2x.)
+    groomer that only texted its two victims, whose deposits grew 1.7x and 2x. Version 6
+    asks for a second contact: grooming is days of talk, and on tuning seeds 15, 17 and
+    18 with ordinary crypto buyers, three numbers named that were no groomers had
+    contacted most of their depositors once, while every groomer had contacted each of
+    its victims two to six times before their first deposit.)
 
     Examples
     --------
@@ -100,8 +106,8 @@ class PigGroomerDetector(Detector):
     name = "pig-groomer"
     typology = "pig_butchering"
     # 2: first deposits count, not only escalating runs; 3: first chats too; 4: two
-    # growing; 5: two called no longer enough
-    version = "5"
+    # growing; 5: two called no longer enough; 6: a tie is two contacts
+    version = "6"
     entity_type = "msisdn"
     channel = "groomer"
     ttl_s = 7 * 24 * 3600.0
@@ -116,16 +122,16 @@ class PigGroomerDetector(Detector):
                 min_all - 1.0,
                 min_all,
                 1.0,
-                "held long first calls or started chatting by text with {value:g} people "
-                "who then started sending money to crypto on-ramps (threshold {threshold:g})",
+                "kept calling or texting {value:g} people it had first contacted, who "
+                "then started sending money to crypto on-ramps (threshold {threshold:g})",
             ),
             Term(
                 "groomed_growing",
                 min_growing - 1.0,
                 min_growing,
                 1.0,
-                "held long first calls or started chatting by text with {value:g} people "
-                "whose crypto on-ramp deposits then grew step by step (threshold {threshold:g})",
+                "kept calling or texting {value:g} people it had first contacted, whose "
+                "crypto on-ramp deposits then grew step by step (threshold {threshold:g})",
             ),
         )
 

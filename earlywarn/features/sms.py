@@ -70,6 +70,9 @@ class SenderState(EntityState):
     known_cap: ClassVar[int] = 24
     #: Devices (IMEIs) remembered per number, as for calls.
     device_cap: ClassVar[int] = 16
+    #: Recipients of a number's first chat messages awaiting its second (see
+    #: :attr:`chatted`).
+    chatted_cap: ClassVar[int] = 8
 
     def __init__(self) -> None:
         super().__init__()
@@ -79,6 +82,9 @@ class SenderState(EntityState):
         self.known: list[int] = []
         #: ``key_id`` of the devices a number texted from, most recent last (bounded).
         self.imeis: list[int] = []
+        #: ``key_id`` of the people a number sent a first chat message (no link) that was
+        #: passed on to them, until its second one: a groomer keeps talking.
+        self.chatted: list[int] = []
 
     @property
     def max_time(self) -> float:
@@ -130,6 +136,8 @@ class SenderState(EntityState):
             out["k"] = self.known
         if self.imeis:
             out["d"] = self.imeis
+        if self.chatted:
+            out["c"] = self.chatted
         return out
 
     @classmethod
@@ -141,4 +149,5 @@ class SenderState(EntityState):
         state.alphanumeric = bool(obj["x"])
         state.known = [int(k) for k in obj.get("k", ())]
         state.imeis = [int(k) for k in obj.get("d", ())]
+        state.chatted = [int(k) for k in obj.get("c", ())]
         return state

@@ -47,7 +47,8 @@ class SubscriberState(EntityState):
     last few numbers whose call to this subscriber was answered as a first contact of
     theirs: people who phone each other. ``talkers`` holds ``[time, party]`` of
     the last few long first calls it answered, ``texters`` that of the last few numbers
-    whose first message to it was a chat (no link); ``groomed`` (the subscriber as a caller)
+    whose first message to it was a chat (no link), and the time of the second chat
+    message when one came (``[time, party, again]``); ``groomed`` (the subscriber as a caller)
     ``[time, victim digest, called, growing, deposit]`` of people it called or texted
     first who then started depositing to crypto on-ramps (``growing``: in a run of growing
     deposits; ``deposit``: the latest one, to warn them at); ``deposits`` the start and
@@ -70,6 +71,12 @@ class SubscriberState(EntityState):
     >>> s.texted(60.0, "+2327600003")
     >>> s.talkers_before(400.0, 3600.0)
     ['+2327600002', '+2327600003']
+    >>> s.talkers_before(400.0, 3600.0, repeated=True)  # one contact each
+    []
+    >>> s.texted_again(70.0, "+2327600003"), s.texted(80.0, "+2327600002")
+    (None, None)
+    >>> [s.talkers_before(t, 3600.0, repeated=True) for t in (400.0, 75.0)]
+    [['+2327600002', '+2327600003'], ['+2327600003']]
     >>> s.groom(500.0, 11), s.groom(600.0, 12, called=False), s.groom(700.0, 11, growing=True)
     ((1, 1, 0), (2, 1, 0), (2, 1, 1))
     >>> SubscriberState.from_json(s.to_json()) == s
@@ -140,6 +147,13 @@ class SubscriberState(EntityState):
         """Record a first message without a link from the number ``party`` (kept raw)."""
         self.texters = self._keep(self.texters, t, party, self.texters_cap)
 
+    def texted_again(self, t: float, party: str) -> None:
+        """Record the second chat message from ``party`` (after its first, kept)."""
+        for r in self.texters:
+            if r[1] == party and len(r) == 2:
+                r.append(float(t))
+        self.max_time = max(self.max_time, t)
+
     def deposit(self, t: float) -> float:
         """Record a crypto deposit by the subscriber's accounts at ``t``; returns when its
         run of deposits began (none in the grooming span before each).
@@ -155,11 +169,21 @@ class SubscriberState(EntityState):
         self.max_time = max(self.max_time, t)
         return self.deposits[0]
 
-    def talkers_before(self, t: float, within_s: float, *, chats: bool = True) -> list[str]:
+    def talkers_before(
+        self, t: float, within_s: float, *, chats: bool = True, repeated: bool = False
+    ) -> list[str]:
         """Parties whose long first call (or, with ``chats``, first chat message) came in
-        the ``within_s`` seconds up to ``t`` (each once)."""
+        the ``within_s`` seconds up to ``t`` (each once); with ``repeated``, only those
+        that had been in touch at least twice by ``t``: a long first call and a first chat,
+        or a first chat and a second."""
         rows = (*self.talkers, *self.texters) if chats else self.talkers
-        return list(dict.fromkeys(p for c_t, p in rows if t - within_s <= c_t <= t))
+        parties = dict.fromkeys(r[1] for r in rows if t - within_s <= r[0] <= t)
+        if not repeated:
+            return list(parties)
+        times: dict[str, int] = {}
+        for r in rows:
+            times[r[1]] = times.get(r[1], 0) + sum(1 for x in (r[0], *r[2:3]) if x <= t)
+        return [p for p in parties if times[p] >= 2]
 
     def groom(
         self,
@@ -255,7 +279,7 @@ class SubscriberState(EntityState):
         state.payees = [int(p) for p in obj["p"]]
         state.pays = [list(p) for p in obj.get("q", ())]
         state.talkers = [[float(r[0]), str(r[1])] for r in obj.get("g", ())]
-        state.texters = [[float(r[0]), str(r[1])] for r in obj.get("x", ())]
+        state.texters = [[float(r[0]), str(r[1]), *map(float, r[2:3])] for r in obj.get("x", ())]
         # rows written before chats counted have no third value: they came from calls;
         # rows written before deposits were marked growing have no fourth: not growing
         state.groomed = [

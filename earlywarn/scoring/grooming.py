@@ -45,11 +45,13 @@ def process_deposit(
     A groomer's first contact comes before its victim's deposits start: a number that
     first texted someone already depositing is a friend of a crypto buyer (tuning seed
     12 with ordinary crypto buyers: a number that first texted two buyers after their
-    first deposits, both of whom later paid more, was taken for their groomer)."""
+    first deposits, both of whom later paid more, was taken for their groomer). And a
+    groomer keeps in touch: only a number in touch twice by then is told (see
+    :meth:`~earlywarn.features.victims.SubscriberState.talkers_before`)."""
     groomer = 0.0
     start = sub.deposit(ev.event_time)
     callers = set(sub.talkers_before(start, sub.groom_span_s, chats=False))
-    for party in sub.talkers_before(start, sub.groom_span_s):
+    for party in sub.talkers_before(start, sub.groom_span_s, repeated=True):
         body = {**payload, "k": "groomed", "v": key_id(str(payload["a"]))}
         core.pending.append(forward("msisdn", party, {**body, "c": int(party in callers)}))
         groomer = max(groomer, watch_risk(core, watch_id(party), ev.event_time, PIG))

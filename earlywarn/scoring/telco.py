@@ -14,6 +14,7 @@ from earlywarn.contract.events import CallEvent, SmsEvent
 from earlywarn.detectors import Detection, brand_imitation
 from earlywarn.features import CallerState, SenderState, key_id
 from earlywarn.features.victims import CALL, CHAT, SMS
+from earlywarn.features.window import remember
 from earlywarn.scoring.core import countries as _countries
 from earlywarn.scoring.forward import forward
 from earlywarn.scoring.watch import CONTACT_TYPOLOGIES, contact_risk, intel_hit
@@ -121,8 +122,11 @@ def process_sms(
 ) -> tuple[SenderState, list[Detection]]:
     """Update the sender's state with one message and return new detections."""
     state = state if state is not None else SenderState()
-    # a number's first message to someone, no link: a chat that may be a groomer's opener
-    chat = not (ev.sender_is_alphanumeric or ev.has_url) and key_id(ev.recipient) not in state.known
+    # a number's first message to someone, no link: a chat that may be a groomer's opener;
+    # and its second, which says the two are talking
+    plain, to = not (ev.sender_is_alphanumeric or ev.has_url), key_id(ev.recipient)
+    chat = plain and to not in state.known
+    again = plain and not chat and to in state.chatted
     state.update(ev)
     features = state.features()
     features["sender_suspect"] = (
@@ -173,10 +177,13 @@ def process_sms(
                 },
             )
         )
-    if chat and features["distinct_recipients_1h"] <= CHAT_RECIPIENTS_1H:
-        core.pending.append(
-            forward("msisdn", ev.recipient, {**base, "k": "contact", "p": ev.sender, "v": CHAT})
-        )
+    if (chat or again) and features["distinct_recipients_1h"] <= CHAT_RECIPIENTS_1H:
+        body = {**base, "k": "contact", "p": ev.sender, "v": CHAT, **({"n": 2} if again else {})}
+        core.pending.append(forward("msisdn", ev.recipient, body))
+        if again:
+            state.chatted.remove(to)
+        else:
+            remember(state.chatted, to, state.chatted_cap)
     if ev.sender_imei:
         core.pending.append(forward("imei", ev.sender_imei, {**base, "m": ev.sender}))
     return state, found

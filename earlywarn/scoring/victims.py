@@ -58,14 +58,19 @@ def process_subscriber(
     k, t = payload.get("k"), ev.event_time
     if k == "contact":
         kind = float(payload.get("v", CALL))
+        party = str(payload["p"])
         if kind == CHAT:  # a possible groomer, nothing more
-            sub.texted(t, str(payload["p"]))
+            if not payload.get("n"):
+                sub.texted(t, party)
+            if payload.get("n") or sub.knows(party):  # its second contact, text or call
+                sub.texted_again(t, party)
             return []
-        sub.contact(t, str(payload["p"]), float(payload.get("x", 0.0)), kind)
+        sub.contact(t, party, float(payload.get("x", 0.0)), kind)
         if kind == CALL:
-            sub.acquaint(str(payload["p"]))
+            sub.acquaint(party)
+            sub.texted_again(t, party)  # a call after a first chat
             if float(payload.get("d", 0.0)) >= LONG_CALL_S:
-                sub.talked(t, str(payload["p"]))
+                sub.talked(t, party)
         found: list[Detection] = []
         for pay in sub.pays_after(t, WINDOW_S):  # the contact arrived after its payment
             found += _judge(core, sub, pay, key, late=True, reached=reached)

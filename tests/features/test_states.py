@@ -252,3 +252,25 @@ def test_groomed_rows_keep_the_deposit_to_warn_the_victim_at() -> None:
     s.groom(20.0, 1, called=False, growing=True)  # a record without one keeps the last
     assert s.groomed == [[20.0, 1, 0, 1, at]]
     assert roundtrip(s) == s and roundtrip(s).groomed[0][4] == at
+
+
+def test_a_second_chat_is_kept_with_the_first_and_old_rows_read_back() -> None:
+    from earlywarn.features.sms import SenderState
+    from earlywarn.features.victims import SubscriberState
+
+    s = SubscriberState()
+    s.texted(10.0, "+85512000001")
+    s.texted_again(20.0, "+85512000001")
+    s.texted_again(30.0, "+85512000001")  # only the second is kept
+    s.texted_again(40.0, "+85512000002")  # no first chat: nothing to add to
+    assert s.texters == [[10.0, "+85512000001", 20.0]]
+    assert roundtrip(s) == s
+    assert s.talkers_before(25.0, 3600.0, repeated=True) == ["+85512000001"]
+    assert s.talkers_before(15.0, 3600.0, repeated=True) == []
+    # rows from before second chats were kept: one contact each
+    old = SubscriberState.from_json({**SubscriberState().to_json(), "x": [[0.0, "+1"]]})
+    assert old.texters == [[0.0, "+1"]] and old.talkers_before(9.0, 60.0, repeated=True) == []
+    sender = SenderState()
+    sender.chatted = [11, 12]
+    assert SenderState.from_json(sender.to_json()).chatted == [11, 12]
+    assert "c" not in SenderState().to_json()
