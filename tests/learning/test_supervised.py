@@ -82,26 +82,37 @@ def test_the_call_detail_simbox_class_needs_calls_around_the_clock() -> None:
 
 def _cdr_model(cls: str, scam: list[float]) -> LabelModel:
     rng = random.Random(9)
-    feats = ("calls_24h", "short_share_1h", "mean_answered_s_24h")
+    feats = ("calls_24h", "short_share_1h", "mean_answered_s_24h", "distinct_callees_1h")
     m = LabelModel("cdr", feats, min_positives=10, threshold=0.6)
     for _ in range(80):
         m.learn([s * (0.9 + 0.2 * rng.random()) for s in scam], cls)
-        m.learn([3.0 * rng.random(), 0.2 * rng.random(), 60.0 + 60 * rng.random()], NONE)
+        m.learn([3.0 * rng.random(), 0.2 * rng.random(), 60.0 + 60 * rng.random(), 1.0], NONE)
     return m
 
 
 def test_call_detail_wangiri_and_impersonation_classes_need_their_call_shape() -> None:
     # call centres: busy, many calls unanswered or cut short, answered ones brief
-    call_centre = [150.0, 0.5, 110.0]
-    busy_line = [150.0, 0.6, 30.0]
-    wangiri = _cdr_model("wangiri", [150.0, 0.97, 2.0])
-    assert wangiri.find([150.0, 0.97, 2.0]) is not None
+    call_centre = [150.0, 0.5, 110.0, 20.0]
+    busy_line = [150.0, 0.6, 30.0, 20.0]
+    wangiri = _cdr_model("wangiri", [150.0, 0.97, 2.0, 20.0])
+    assert wangiri.find([150.0, 0.97, 2.0, 20.0]) is not None
     assert wangiri.scores(busy_line)["wangiri"] == 0.0 and wangiri.find(busy_line) is None
-    talker = _cdr_model("impersonation", [150.0, 0.6, 300.0])
-    assert talker.find([150.0, 0.6, 300.0]) is not None
+    talker = _cdr_model("impersonation", [150.0, 0.6, 300.0, 20.0])
+    assert talker.find([150.0, 0.6, 300.0, 20.0]) is not None
     assert talker.scores(call_centre)["impersonation"] == 0.0
     assert talker.find(call_centre) is None
     # what the gates remove
     wangiri.gates, talker.gates = {}, {}
     assert wangiri.scores(busy_line)["wangiri"] > 0.6
     assert talker.scores(call_centre)["impersonation"] > 0.6
+
+
+def test_the_call_detail_wangiri_class_needs_more_than_one_callee_in_the_hour() -> None:
+    """One unanswered call abroad is no burst: someone's first call of the day looks like
+    a wangiri ring to the model, but wangiri rings many people."""
+    wangiri = _cdr_model("wangiri", [40.0, 1.0, 0.0, 12.0])
+    one_ring = [40.0, 1.0, 0.0, 1.0]
+    assert wangiri.find([40.0, 1.0, 0.0, 2.0]) is not None
+    assert wangiri.scores(one_ring)["wangiri"] == 0.0 and wangiri.find(one_ring) is None
+    wangiri.gates = {}
+    assert wangiri.scores(one_ring)["wangiri"] > 0.6  # what the gate removes
