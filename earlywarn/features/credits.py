@@ -112,11 +112,6 @@ class CreditState(WindowedState):
         victims = len({e[KEY] for e in recent if e[FLAGS] & FROM_VICTIM})
         return victims, victims / max(1, distinct(recent))
 
-    def victim_money(self, within_s: float, now: float | None = None) -> float:
-        """Amount received from payers flagged as victims in the ``within_s`` seconds up
-        to ``now`` (default: the latest credit)."""
-        return value_sum(self.window.select(within_s, now), FROM_VICTIM)
-
     def recent_payers(self, t: float, within_s: float) -> list[list[Any]]:
         """Push payments from first-time payers (none in the 24 h before) in the
         ``within_s`` seconds up to ``t``: whom to warn when this account is found to be a

@@ -123,12 +123,11 @@ def process_debit(
             extra.append(_cashout_finding(mule, len(cashed)))
         else:
             cashed = []
-    # money from people already warned as victims, at least half as much as this payment,
-    # came in in the last 24 h: it passes victims' money on, as a collecting mule does
-    # (tuning seed 15: 5 victim alerts on mules' crypto deposits so). A little from a warned
-    # friend does not make a victim a mule (label-lift scenario: 4 victims lost when any did).
-    received = credit.victim_money(DAY, ev.event_time) if credit is not None else 0.0
-    collecting = received >= LAYER_SHARE * ev.amount
+    # money from people already warned as victims came in in the last 24 h: this payer
+    # holds victims' money, as a collecting mule does, and is not one itself (tuning
+    # seeds 15 and 16 with ordinary crypto buyers: 11 and 8 victim alerts on mules, paying
+    # flagged layers or buying crypto with it, all false; no victim's alert was such)
+    collecting = credit is not None and credit.victim_payers(DAY, ev.event_time)[0] > 0
     vip = core.by_name.get("victim-in-progress")
     if vip is not None and payee_risk > 0 and push and not feeding and not collecting:
         f = vip.score_one(
