@@ -827,33 +827,6 @@ def test_one_ring_calls_from_rotating_foreign_numbers_flag_the_numbers_on_the_ro
     assert [t for t, _ in talks if t == "wangiri"] == []
 
 
-def test_an_account_holding_a_warned_victims_money_is_not_warned_as_a_victim() -> None:
-    """A collecting mule pays on, to a flagged layer or into crypto, what warned victims
-    paid it: it is no victim itself. Someone whose money is their own is warned."""
-    pipe = _pipe()
-    for mule in ("TH-KBANK:MULE", "TH-KBANK:LAYER"):
-        _flag(pipe, mule, "mule", kind="account")
-    assert _vip(_run(pipe, "payments.events", _pay(1, "TH-KBANK:V1", "+66811111171", 1))) == [
-        "TH-KBANK:V1"
-    ]
-    for i, payer in enumerate(("TH-KBANK:V1", "TH-KBANK:SALARY")):
-        body = _pay(2 + i, payer, f"+6681111118{i}", 2, payee_account=f"TH-KBANK:HOLDER{i}")
-        assert _vip(_run(pipe, "payments.events", body)) == []
-
-    def pays(i: int, holder: int, minute: int, **extra: Any) -> list[str]:
-        body = _pay(i, f"TH-KBANK:HOLDER{holder}", f"+6681111119{holder}", minute)
-        return _vip(_run(pipe, "payments.events", {**body, **extra}))
-
-    assert pays(10, 0, 10, payee_account="TH-KBANK:LAYER") == []
-    assert pays(11, 1, 10, payee_account="TH-KBANK:LAYER") == ["TH-KBANK:HOLDER1"]
-    # nor is its growing run of crypto deposits a pig-butchering victim's
-    grows = [
-        pays(20 + k, 0, 20 + k, payee_account="X:COIN", rail="crypto_onramp", amount=amount)
-        for k, amount in enumerate((100, 200, 400))
-    ]
-    assert grows == [[], [], []]
-
-
 def test_a_short_call_then_a_first_text_are_two_contacts_of_a_groomer() -> None:
     """A groomer's contacts mix calls and texts: a brief answered call and a first text
     to each of three depositors name it; a brief call alone, or a text alone, is no tie."""

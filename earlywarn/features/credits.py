@@ -105,10 +105,10 @@ class CreditState(WindowedState):
         """Distinct flagged mules that paid this account in the last ``within_s`` seconds."""
         return len({e[KEY] for e in self.window.select(within_s) if e[FLAGS] & FROM_MULE})
 
-    def victim_payers(self, within_s: float, now: float | None = None) -> tuple[int, float]:
-        """Distinct payers flagged as victims in the ``within_s`` seconds up to ``now``
-        (default: the latest credit), and their share of all its distinct payers then."""
-        recent = self.window.select(within_s, now)
+    def victim_payers(self, within_s: float) -> tuple[int, float]:
+        """Distinct payers flagged as victims in the last ``within_s`` seconds, and their
+        share of all its distinct payers then."""
+        recent = self.window.select(within_s)
         victims = len({e[KEY] for e in recent if e[FLAGS] & FROM_VICTIM})
         return victims, victims / max(1, distinct(recent))
 

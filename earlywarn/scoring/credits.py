@@ -49,11 +49,9 @@ def process_credit(
     payer_risk = (
         watch_risk(core, watch_id(ev.payer_account), ev.event_time, MULES) if moves else 0.0
     )
-    # a payer already warned as a victim: its money, here, is a victim's (local victim
-    # alerts only: shared intel is about scammers)
-    victim_risk = (
+    victim_risk = (  # local victim alerts only: shared intel is about scammers
         watch_risks(core, watch_id(ev.payer_account), ev.event_time, _VICTIM)[VICTIM]
-        if moves
+        if ev.rail == "crypto_onramp"
         else 0.0
     )
     credit.update(ev, from_mule=payer_risk >= FEED_RISK, from_victim=victim_risk >= DEPOSIT_RISK)
@@ -63,7 +61,7 @@ def process_credit(
     if mule is not None and paid_by >= SINK_PAYERS:
         extra.append(_sink_finding(mule, paid_by))
     pig = core.by_name.get("pig-butchering")
-    if pig is not None and victim_risk >= DEPOSIT_RISK and ev.rail == "crypto_onramp":
+    if pig is not None and victim_risk >= DEPOSIT_RISK:
         victims, share = credit.victim_payers(DAY)
         if victims >= DEPOSIT_PAYERS and share >= DEPOSIT_SHARE:
             extra.append(_deposit_finding(pig, victims, share))

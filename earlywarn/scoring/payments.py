@@ -15,7 +15,7 @@ from earlywarn.contract.events import PaymentEvent
 from earlywarn.detectors import Detection, Detector, Finding
 from earlywarn.features import CreditState, DebitState, EntityState, account_features, key_id
 from earlywarn.features.ids import watch_id
-from earlywarn.features.payments import CASH_OUT_RAILS, DAY, PASS_SLACK
+from earlywarn.features.payments import CASH_OUT_RAILS, PASS_SLACK
 from earlywarn.features.victims import PUSH_RAILS
 from earlywarn.features.window import VALUE, value_sum
 from earlywarn.scoring.collectors import (
@@ -123,13 +123,8 @@ def process_debit(
             extra.append(_cashout_finding(mule, len(cashed)))
         else:
             cashed = []
-    # money from people already warned as victims came in in the last 24 h: this payer
-    # holds victims' money, as a collecting mule does, and is not one itself (tuning
-    # seeds 15 and 16 with ordinary crypto buyers: 11 and 8 victim alerts on mules, paying
-    # flagged layers or buying crypto with it, all false; no victim's alert was such)
-    collecting = credit is not None and credit.victim_payers(DAY, ev.event_time)[0] > 0
     vip = core.by_name.get("victim-in-progress")
-    if vip is not None and payee_risk > 0 and push and not feeding and not collecting:
+    if vip is not None and payee_risk > 0 and push and not feeding:
         f = vip.score_one(
             {
                 "payee_risk": payee_risk,
@@ -164,7 +159,7 @@ def process_debit(
         if warn is not None and warn.score >= core.threshold(vip):
             found += warn_suspects(core, debit, vip, warn, cashed)
     deposit = ev.rail == "crypto_onramp"
-    pig = _escalating(core, features, ev.payer_account) if deposit and not collecting else None
+    pig = _escalating(core, features, ev.payer_account) if deposit else None
     if pig is not None and vip is not None:  # the payer of an escalating deposit run
         f = Finding(pig.score, pig.reasons, "hold_payment")
         found += _run_extra(core, ev, debit, vip, f, ev.payer_account, jur, ev.institution)
