@@ -829,19 +829,23 @@ def test_one_ring_calls_from_rotating_foreign_numbers_flag_the_numbers_on_the_ro
 
 def test_a_short_call_then_a_first_text_are_two_contacts_of_a_groomer() -> None:
     """A groomer's contacts mix calls and texts: a brief answered call and a first text
-    to each of three depositors name it; a brief call alone, or a text alone, is no tie."""
+    to each of three depositors name it; a brief call alone, or a text alone, is no tie.
+    Someone it texted only once is not counted, but is warned once it is named."""
     pipe = _pipe()
     groomer, caller, texter = "+85512000009", "+66833333310", "+66833333311"
-    victims = [(f"TH-KBANK:PS{i}", f"+6681111122{i}") for i in range(3)]
-    for i, (_acct, msisdn) in enumerate(victims):
+    victims = [(f"TH-KBANK:PS{i}", f"+6681111122{i}") for i in range(4)]
+    for i, (_acct, msisdn) in enumerate(victims[1:], start=1):
         for k, number in enumerate((groomer, caller)):
             brief = {**_call(10 * k + i, number, msisdn), "answered": True, "duration_s": 60}
             _run(pipe, "telco.cdr", brief)
         _text(pipe, 40 + i, groomer, msisdn, minute=5)
         _text(pipe, 50 + i, texter, msisdn, minute=6)
-    found: list[tuple[str, str]] = []
+    _text(pipe, 40, groomer, victims[0][1], minute=5)  # once only
+    found: list[list[tuple[str, str]]] = []
     for v, (acct, msisdn) in enumerate(victims):
         body = _pay(130 + v, acct, msisdn, 0, amount=150, rail="crypto_onramp")
         body |= {"event_time": f"2026-11-23T12:0{v}:00Z", "payee_account": f"TH-XCHG:S{v}"}
-        found += _alerts(_run(pipe, "payments.events", body))
-    assert [e for t, e in found if t == "pig_butchering" and e.startswith("+")] == [groomer]
+        found.append(_alerts(_run(pipe, "payments.events", body)))
+    named = [[e for t, e in f if t == "pig_butchering" and e.startswith("+")] for f in found]
+    assert named == [[], [], [], [groomer]]  # by the third it kept in touch with
+    assert set(_vip_of(found[3])) == {f"TH-KBANK:PS{i}" for i in range(4)}

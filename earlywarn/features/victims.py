@@ -28,6 +28,9 @@ CALL, SMS = 1.0, 0.0
 #: A first message without a link from a number (a chat; pig butchering's "wrong number"
 #: opener): kept only as a possible groomer (:meth:`SubscriberState.texted`).
 CHAT = 2.0
+#: Flags of a groomed row: the number held a long first call with the victim; the two
+#: were in touch only once before the deposits began (kept, not counted).
+CALLED, SINGLE = 1, 2
 #: Payment rails a victim can be talked into (push payments to a person or wallet).
 PUSH_RAILS: frozenset[str] = frozenset(
     ("bank_transfer", "mobile_money", "ewallet", "crypto_onramp")
@@ -49,8 +52,9 @@ class SubscriberState(EntityState):
     the last few long first calls it answered, ``texters`` that of the last few numbers
     whose first message to it was a chat (no link), and the time of the second chat
     message when one came (``[time, party, again]``); ``groomed`` (the subscriber as a caller)
-    ``[time, victim digest, called, growing, deposit]`` of people it called or texted
-    first who then started depositing to crypto on-ramps (``growing``: in a run of growing
+    ``[time, victim digest, flags, growing, deposit]`` of people it called or texted
+    first who then started depositing to crypto on-ramps (``flags``: :data:`CALLED` for a
+    long first call, :data:`SINGLE` for one contact only; ``growing``: in a run of growing
     deposits; ``deposit``: the latest one, to warn them at); ``deposits`` the start and
     end of the subscriber's own run of crypto deposits.
 
@@ -192,18 +196,25 @@ class SubscriberState(EntityState):
         called: bool = True,
         growing: bool = False,
         deposit: list[Any] | None = None,
+        *,
+        single: bool = False,
     ) -> tuple[int, int, int]:
         """Record that ``victim`` (a digest), whom this number called (``called``) or only
         chatted with first, is being fleeced, by deposits that grow step by step
         (``growing``) or not yet; ``deposit``: what to warn the victim at, should this
-        number be named later. Returns how many distinct such victims it has in the
-        span, how many of them it called, and how many of them grow their deposits."""
-        was = next((r[2:] for r in self.groomed if r[1] == victim), [0, 0])
+        number be named later; ``single``: the two were in touch only once before the
+        deposits began, so the row is kept to warn the victim at but not counted.
+        Returns how many distinct such victims it has in the span, counted, how many of
+        them it called, and how many of them grow their deposits."""
+        row = next((r for r in self.groomed if r[1] == victim), None)
+        was = row[2:] if row is not None else [SINGLE if single else 0, 0]
+        alone = SINGLE if single and was[0] & SINGLE else 0
         rows = self._keep(self.groomed, t, victim, self.groomed_cap)  # new row: [t, victim]
-        flags: list[Any] = [int(called or was[0]), int(growing or was[1])]
+        flags: list[Any] = [int(called) | (was[0] & CALLED) | alone, int(growing or was[1])]
         flags += [deposit] if deposit is not None else was[2:3]
-        self.groomed = g = [r if r[1] != victim else [*r, *flags] for r in rows]
-        return len(g), sum(r[2] for r in g), sum(r[3] for r in g)
+        self.groomed = [r if r[1] != victim else [*r, *flags] for r in rows]
+        g = [r for r in self.groomed if not r[2] & SINGLE]
+        return len(g), sum(r[2] & CALLED for r in g), sum(r[3] for r in g)
 
     def recent_contacts(self, t: float, within_s: float) -> list[list[Any]]:
         """Contacts in the ``within_s`` seconds up to ``t``."""

@@ -46,14 +46,17 @@ def process_deposit(
     first texted someone already depositing is a friend of a crypto buyer (tuning seed
     12 with ordinary crypto buyers: a number that first texted two buyers after their
     first deposits, both of whom later paid more, was taken for their groomer). And a
-    groomer keeps in touch: only a number in touch twice by then is told (see
-    :meth:`~earlywarn.features.victims.SubscriberState.talkers_before`)."""
+    groomer keeps in touch: a number in touch only once by then is told so (``s``), to
+    warn the depositor if it is named, not to name it (see
+    :meth:`~earlywarn.features.victims.SubscriberState.groom`)."""
     groomer = 0.0
     start = sub.deposit(ev.event_time)
     callers = set(sub.talkers_before(start, sub.groom_span_s, chats=False))
-    for party in sub.talkers_before(start, sub.groom_span_s, repeated=True):
+    twice = set(sub.talkers_before(start, sub.groom_span_s, repeated=True))
+    for party in sub.talkers_before(start, sub.groom_span_s):
         body = {**payload, "k": "groomed", "v": key_id(str(payload["a"]))}
-        core.pending.append(forward("msisdn", party, {**body, "c": int(party in callers)}))
+        body |= {"c": int(party in callers), **({} if party in twice else {"s": 1})}
+        core.pending.append(forward("msisdn", party, body))
         groomer = max(groomer, watch_risk(core, watch_id(party), ev.event_time, PIG))
     return _groomed_victim(core, sub, ev, payload, groomer)
 
@@ -72,7 +75,10 @@ def process_groomed(
     # records from before chats counted came from long calls only
     called, grows = bool(payload.get("c", 1)), bool(payload.get("g", 0))
     at = [ev.event_time, ev.event_id, *(payload.get(k) for k in _DEPOSIT)]
-    n, by_call, growing = sub.groom(ev.event_time, int(payload["v"]), called, grows, at)
+    single = bool(payload.get("s", 0))
+    n, by_call, growing = sub.groom(
+        ev.event_time, int(payload["v"]), called, grows, at, single=single
+    )
     feats = {"groomed_victims": n, "groomed_by_call": by_call, "groomed_growing": growing}
     found = core.run(
         ev,
