@@ -67,10 +67,10 @@ class PigGroomerDetector(Detector):
 
     Runs on the caller's subscriber state (``channel = "groomer"``): ``groomed_victims``
     counts distinct people whose long first call or first message without a link came
-    from this number in the 7 days before their deposits began, followed by a second
-    contact before then (a first chat and a second one, or a long first call and a first
-    chat), and who then made a
-    first deposit to a new on-ramp account or a growing one; ``groomed_growing`` those of
+    from this number in the 7 days before their deposits began, and who then made a
+    first deposit to a new on-ramp account or a growing one; one with whom it was in
+    touch only once by then counts half (twice: a first chat and a second one, or a
+    call and a chat). ``groomed_growing`` counts those of
     them whose deposits grow (one 1.2x or more the one before), as the fleeced are
     talked into paying more each time. Three are enough, or two growing: one is not,
     since a new acquaintance may call anyone for long, while a groomer works on one
@@ -86,10 +86,12 @@ class PigGroomerDetector(Detector):
     groomer who mostly texts, as the "wrong number" opener does, held no long first call
     with half its victims. Version 4 counted two growing depositors: tuning seed 12, a
     groomer that only texted its two victims, whose deposits grew 1.7x and 2x. Version 6
-    asks for a second contact: grooming is days of talk, and on tuning seeds 15, 17 and
-    18 with ordinary crypto buyers, three numbers named that were no groomers had
-    contacted most of their depositors once, while every groomer had contacted each of
-    its victims two to six times before their first deposit.)
+    counts a depositor contacted once half: grooming is days of talk, and on tuning
+    seeds 15, 17 and 18 with ordinary crypto buyers, three numbers named that were no
+    groomers had contacted most of their depositors once, while groomers had contacted
+    most of their victims two to six times before their first deposit. Not counting
+    them at all missed a late campaign's groomer on seed 11, in touch twice with two
+    victims and once with two more.)
 
     Examples
     --------
@@ -106,7 +108,7 @@ class PigGroomerDetector(Detector):
     name = "pig-groomer"
     typology = "pig_butchering"
     # 2: first deposits count, not only escalating runs; 3: first chats too; 4: two
-    # growing; 5: two called no longer enough; 6: a tie is two contacts
+    # growing; 5: two called no longer enough; 6: one contact counts half
     version = "6"
     entity_type = "msisdn"
     channel = "groomer"
@@ -122,16 +124,16 @@ class PigGroomerDetector(Detector):
                 min_all - 1.0,
                 min_all,
                 1.0,
-                "kept calling or texting {value:g} people it had first contacted, who "
-                "then started sending money to crypto on-ramps (threshold {threshold:g})",
+                "first called or texted {value:g} people (those in touch once count half) "
+                "who then started sending money to crypto on-ramps (threshold {threshold:g})",
             ),
             Term(
                 "groomed_growing",
                 min_growing - 1.0,
                 min_growing,
                 1.0,
-                "kept calling or texting {value:g} people it had first contacted, whose "
-                "crypto on-ramp deposits then grew step by step (threshold {threshold:g})",
+                "first called or texted {value:g} people (those in touch once count half) "
+                "whose crypto on-ramp deposits then grew step by step (threshold {threshold:g})",
             ),
         )
 

@@ -29,7 +29,7 @@ CALL, SMS = 1.0, 0.0
 #: opener): kept only as a possible groomer (:meth:`SubscriberState.texted`).
 CHAT = 2.0
 #: Flags of a groomed row: the number held a long first call with the victim; the two
-#: were in touch only once before the deposits began (kept, not counted).
+#: were in touch only once before the deposits began (the victim counts half).
 CALLED, SINGLE = 1, 2
 #: Payment rails a victim can be talked into (push payments to a person or wallet).
 PUSH_RAILS: frozenset[str] = frozenset(
@@ -82,7 +82,7 @@ class SubscriberState(EntityState):
     >>> [s.talkers_before(t, 3600.0, repeated=True) for t in (400.0, 75.0)]
     [['+2327600002', '+2327600003'], ['+2327600003']]
     >>> s.groom(500.0, 11), s.groom(600.0, 12, called=False), s.groom(700.0, 11, growing=True)
-    ((1, 1, 0), (2, 1, 0), (2, 1, 1))
+    ((1.0, 1.0, 0.0), (2.0, 1.0, 0.0), (2.0, 1.0, 1.0))
     >>> SubscriberState.from_json(s.to_json()) == s
     True
     """
@@ -198,14 +198,14 @@ class SubscriberState(EntityState):
         deposit: list[Any] | None = None,
         *,
         single: bool = False,
-    ) -> tuple[int, int, int]:
+    ) -> tuple[float, float, float]:
         """Record that ``victim`` (a digest), whom this number called (``called``) or only
         chatted with first, is being fleeced, by deposits that grow step by step
         (``growing``) or not yet; ``deposit``: what to warn the victim at, should this
         number be named later; ``single``: the two were in touch only once before the
-        deposits began, so the row is kept to warn the victim at but not counted.
-        Returns how many distinct such victims it has in the span, counted, how many of
-        them it called, and how many of them grow their deposits."""
+        deposits began, so the victim counts half. Returns how many distinct such victims
+        it has in the span, how many of them it called, and how many of them grow their
+        deposits, each victim in touch once counting half."""
         row = next((r for r in self.groomed if r[1] == victim), None)
         was = row[2:] if row is not None else [SINGLE if single else 0, 0]
         alone = SINGLE if single and was[0] & SINGLE else 0
@@ -213,8 +213,12 @@ class SubscriberState(EntityState):
         flags: list[Any] = [int(called) | (was[0] & CALLED) | alone, int(growing or was[1])]
         flags += [deposit] if deposit is not None else was[2:3]
         self.groomed = [r if r[1] != victim else [*r, *flags] for r in rows]
-        g = [r for r in self.groomed if not r[2] & SINGLE]
-        return len(g), sum(r[2] & CALLED for r in g), sum(r[3] for r in g)
+        weight = [(r, 0.5 if r[2] & SINGLE else 1.0) for r in self.groomed]
+        return (
+            sum((w for _, w in weight), 0.0),
+            sum((w for r, w in weight if r[2] & CALLED), 0.0),
+            sum((w for r, w in weight if r[3]), 0.0),
+        )
 
     def recent_contacts(self, t: float, within_s: float) -> list[list[Any]]:
         """Contacts in the ``within_s`` seconds up to ``t``."""

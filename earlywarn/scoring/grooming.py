@@ -46,8 +46,8 @@ def process_deposit(
     first texted someone already depositing is a friend of a crypto buyer (tuning seed
     12 with ordinary crypto buyers: a number that first texted two buyers after their
     first deposits, both of whom later paid more, was taken for their groomer). And a
-    groomer keeps in touch: a number in touch only once by then is told so (``s``), to
-    warn the depositor if it is named, not to name it (see
+    groomer keeps in touch: a number in touch only once by then is told so (``s``), and
+    the depositor counts half towards naming it (see
     :meth:`~earlywarn.features.victims.SubscriberState.groom`)."""
     groomer = 0.0
     start = sub.deposit(ev.event_time)

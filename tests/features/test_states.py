@@ -276,13 +276,13 @@ def test_a_second_chat_is_kept_with_the_first_and_old_rows_read_back() -> None:
     assert "c" not in SenderState().to_json()
 
 
-def test_a_groomed_row_of_one_contact_is_kept_but_not_counted_until_repeated() -> None:
+def test_a_groomed_row_of_one_contact_counts_half_until_repeated() -> None:
     from earlywarn.features.victims import SINGLE, SubscriberState
 
     s = SubscriberState()
-    assert s.groom(0.0, 1, called=False, single=True) == (0, 0, 0)
-    assert s.groom(10.0, 2, called=True) == (1, 1, 0)
+    assert s.groom(0.0, 1, called=False, single=True) == (0.5, 0.0, 0.0)
+    assert s.groom(10.0, 2, called=True) == (1.5, 1.0, 0.0)
     assert s.groomed[0][2] == SINGLE and roundtrip(s) == s
-    # a later record of the same victim with a second contact makes it count
-    assert s.groom(20.0, 1, called=False, growing=True) == (2, 1, 1)
-    assert s.groom(30.0, 1, called=False, single=True) == (2, 1, 1)  # and it stays so
+    # a later record of the same victim with a second contact makes it count in full
+    assert s.groom(20.0, 1, called=False, growing=True) == (2.0, 1.0, 1.0)
+    assert s.groom(30.0, 1, called=False, single=True) == (2.0, 1.0, 1.0)  # and it stays so
