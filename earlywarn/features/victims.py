@@ -50,8 +50,8 @@ class SubscriberState(EntityState):
     last few numbers whose call to this subscriber was answered as a first contact of
     theirs: people who phone each other. ``talkers`` holds ``[time, party]`` of
     the last few long first calls it answered, ``texters`` that of the last few numbers
-    whose first message to it was a chat (no link), and the time of the second chat
-    message when one came (``[time, party, again]``); ``groomed`` (the subscriber as a caller)
+    whose first message to it was a chat (no link), and the time of a second contact
+    when one came (``[time, party, again]``); ``groomed`` (the subscriber as a caller)
     ``[time, victim digest, flags, growing, deposit]`` of people it called or texted
     first who then started depositing to crypto on-ramps (``flags``: :data:`CALLED` for a
     long first call, :data:`SINGLE` for one contact only; ``growing``: in a run of growing
@@ -152,7 +152,8 @@ class SubscriberState(EntityState):
         self.texters = self._keep(self.texters, t, party, self.texters_cap)
 
     def texted_again(self, t: float, party: str) -> None:
-        """Record the second chat message from ``party`` (after its first, kept)."""
+        """Record a second contact from ``party`` after its first chat (kept): a second
+        chat message, an answered call, or the chat itself when ``party`` had phoned."""
         for r in self.texters:
             if r[1] == party and len(r) == 2:
                 r.append(float(t))
@@ -179,7 +180,7 @@ class SubscriberState(EntityState):
         """Parties whose long first call (or, with ``chats``, first chat message) came in
         the ``within_s`` seconds up to ``t`` (each once); with ``repeated``, only those
         that had been in touch at least twice by ``t``: a long first call and a first chat,
-        or a first chat and a second."""
+        or a first chat and a second contact (:meth:`texted_again`)."""
         rows = (*self.talkers, *self.texters) if chats else self.talkers
         parties = dict.fromkeys(r[1] for r in rows if t - within_s <= r[0] <= t)
         if not repeated:

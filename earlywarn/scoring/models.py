@@ -40,7 +40,7 @@ SCORE_ONLY: frozenset[str] = frozenset({f"sup-{PAYEE}"})
 #: Label-model classes that raise something only on a payment by these rails. A victim in
 #: progress is talked into a push payment to a person or wallet: on a card payment or a
 #: cash withdrawal the class warned no victim on tuning seeds 11-16 with ordinary crypto
-#: buyers, and 13 people who were not. Nor is a crypto on-ramp deposit a victim's by
+#: buyers, and raised 15 false alerts. Nor is a crypto on-ramp deposit a victim's by
 #: itself: ordinary people buy crypto, and a model that learned pig-butchering victims'
 #: deposits took their first deposits for victims' (tuning seeds 11 and 12: 15 and 26
 #: false victim alerts). Deposits are judged by their growth and by who groomed the
