@@ -16,6 +16,7 @@ Every list is short and bounded.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any, ClassVar, Self
 
 from earlywarn.features.ids import watch_id
@@ -73,14 +74,14 @@ class SubscriberState(EntityState):
     (None, True, False)
     >>> s.talked(50.0, "+2327600002")
     >>> s.texted(60.0, "+2327600003")
-    >>> s.talkers_before(400.0, 3600.0)
-    ['+2327600002', '+2327600003']
-    >>> s.talkers_before(400.0, 3600.0, repeated=True)  # one contact each
-    []
+    >>> s.ties_before(400.0, 3600.0)  # one contact each
+    {'+2327600002': (True, 1), '+2327600003': (False, 1)}
     >>> s.texted_again(70.0, "+2327600003"), s.texted(80.0, "+2327600002")
     (None, None)
-    >>> [s.talkers_before(t, 3600.0, repeated=True) for t in (400.0, 75.0)]
-    [['+2327600002', '+2327600003'], ['+2327600003']]
+    >>> s.ties_before(400.0, 3600.0)
+    {'+2327600002': (True, 2), '+2327600003': (False, 2)}
+    >>> s.ties_before(75.0, 3600.0)
+    {'+2327600002': (True, 1), '+2327600003': (False, 2)}
     >>> s.groom(500.0, 11), s.groom(600.0, 12, called=False), s.groom(700.0, 11, growing=True)
     ((1.0, 1.0, 0.0), (2.0, 1.0, 0.0), (2.0, 1.0, 1.0))
     >>> SubscriberState.from_json(s.to_json()) == s
@@ -174,21 +175,16 @@ class SubscriberState(EntityState):
         self.max_time = max(self.max_time, t)
         return self.deposits[0]
 
-    def talkers_before(
-        self, t: float, within_s: float, *, chats: bool = True, repeated: bool = False
-    ) -> list[str]:
-        """Parties whose long first call (or, with ``chats``, first chat message) came in
-        the ``within_s`` seconds up to ``t`` (each once); with ``repeated``, only those
-        that had been in touch at least twice by ``t``: a long first call and a first chat,
-        or a first chat and a second contact (:meth:`texted_again`)."""
-        rows = (*self.talkers, *self.texters) if chats else self.talkers
-        parties = dict.fromkeys(r[1] for r in rows if t - within_s <= r[0] <= t)
-        if not repeated:
-            return list(parties)
-        times: dict[str, int] = {}
-        for r in rows:
-            times[r[1]] = times.get(r[1], 0) + sum(1 for x in (r[0], *r[2:3]) if x <= t)
-        return [p for p in parties if times[p] >= 2]
+    def ties_before(self, t: float, within_s: float) -> dict[str, tuple[bool, int]]:
+        """Parties whose long first call or first chat message came in the ``within_s``
+        seconds up to ``t`` (long calls first), each with whether it held a long first
+        call then, and how many times it had been in touch by ``t``: its long first call,
+        its first chat, and a second contact after that (:meth:`texted_again`)."""
+        rows = (*self.talkers, *self.texters)
+        ties = dict.fromkeys(r[1] for r in rows if t - within_s <= r[0] <= t)
+        called = {r[1] for r in self.talkers if t - within_s <= r[0] <= t}
+        touched = Counter(r[1] for r in rows for x in (r[0], *r[2:3]) if x <= t)
+        return {p: (p in called, touched[p]) for p in ties}
 
     def groom(
         self,

@@ -51,11 +51,9 @@ def process_deposit(
     :meth:`~earlywarn.features.victims.SubscriberState.groom`)."""
     groomer = 0.0
     start = sub.deposit(ev.event_time)
-    callers = set(sub.talkers_before(start, sub.groom_span_s, chats=False))
-    twice = set(sub.talkers_before(start, sub.groom_span_s, repeated=True))
-    for party in sub.talkers_before(start, sub.groom_span_s):
+    for party, (called, contacts) in sub.ties_before(start, sub.groom_span_s).items():
         body = {**payload, "k": "groomed", "v": key_id(str(payload["a"]))}
-        body |= {"c": int(party in callers), **({} if party in twice else {"s": 1})}
+        body |= {"c": int(called), **({} if contacts >= 2 else {"s": 1})}
         core.pending.append(forward("msisdn", party, body))
         groomer = max(groomer, watch_risk(core, watch_id(party), ev.event_time, PIG))
     return _groomed_victim(core, sub, ev, payload, groomer)

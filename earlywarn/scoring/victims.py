@@ -60,9 +60,10 @@ def process_subscriber(
         kind = float(payload.get("v", CALL))
         party = str(payload["p"])
         if kind == CHAT:  # a possible groomer, nothing more
-            if not payload.get("n"):
+            again = bool(payload.get("n"))
+            if not again:
                 sub.texted(t, party)
-            if payload.get("n") or sub.knows(party):  # its second contact, text or call
+            if again or sub.knows(party):  # its second contact, text or call
                 sub.texted_again(t, party)
             return []
         sub.contact(t, party, float(payload.get("x", 0.0)), kind)

@@ -265,11 +265,11 @@ def test_a_second_chat_is_kept_with_the_first_and_old_rows_read_back() -> None:
     s.texted_again(40.0, "+85512000002")  # no first chat: nothing to add to
     assert s.texters == [[10.0, "+85512000001", 20.0]]
     assert roundtrip(s) == s
-    assert s.talkers_before(25.0, 3600.0, repeated=True) == ["+85512000001"]
-    assert s.talkers_before(15.0, 3600.0, repeated=True) == []
+    assert s.ties_before(25.0, 3600.0) == {"+85512000001": (False, 2)}
+    assert s.ties_before(15.0, 3600.0) == {"+85512000001": (False, 1)}
     # rows from before second chats were kept: one contact each
     old = SubscriberState.from_json({**SubscriberState().to_json(), "x": [[0.0, "+1"]]})
-    assert old.texters == [[0.0, "+1"]] and old.talkers_before(9.0, 60.0, repeated=True) == []
+    assert old.texters == [[0.0, "+1"]] and old.ties_before(9.0, 60.0) == {"+1": (False, 1)}
     sender = SenderState()
     sender.chatted = [11, 12]
     assert SenderState.from_json(sender.to_json()).chatted == [11, 12]
