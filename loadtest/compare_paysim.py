@@ -74,6 +74,12 @@ def compare_paysim(
     taught = run_stream(
         [work / "events.jsonl", labels], models_dir=models_dir, learned_class=VICTIM
     )
+    forest = run_stream(
+        [work / "events.jsonl", labels],
+        models_dir=models_dir,
+        learned_class=VICTIM,
+        label_forms={"payments": "forest"},
+    )
 
     def stream(pick: Callable[[str], float]) -> list[float]:
         return [pick(rows[i].event_id) for i in test]
@@ -110,6 +116,12 @@ def compare_paysim(
             y_test,
             stream(lambda e: taught.payments[e].learned),
         ),
+        score(
+            "earlywarn, first-half labels, forest label model (label_forms payments=forest): "
+            "raw P(victim)",
+            y_test,
+            stream(lambda e: forest.payments[e].learned),
+        ),
     ]
     meta = {
         "unit": "transaction",
@@ -118,6 +130,7 @@ def compare_paysim(
         "train_positives": int(sum(y_train)),
         "stream": summary(run),
         "stream_with_labels": summary(taught),
+        "stream_with_labels_forest": summary(forest),
         "labels": n_labels,
     }
     return Comparison("paysim", out, meta)

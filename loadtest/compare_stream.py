@@ -31,6 +31,7 @@ from typing import Any
 
 from earlywarn.alerts.pseudonymise import Pseudonymiser
 from earlywarn.contract.events import PaymentEvent
+from earlywarn.learning.artifact import load_engine
 from earlywarn.replay import Replay, read_lines
 from earlywarn.scoring.models import PAYEE
 
@@ -105,6 +106,7 @@ def run_stream(
     models_dir: Path | None = Path("models"),
     presorted: bool = True,
     learned_class: str = "mule",
+    label_forms: Mapping[str, str] | None = None,
 ) -> StreamRun:
     """Process ``path`` (contract events with ``"topic"``) and score every payment.
 
@@ -119,8 +121,11 @@ def run_stream(
         Stream the file instead of reading and sorting it.
     learned_class
         The label-model class whose probability is recorded as ``learned``.
+    label_forms
+        Label-model forms over the artifact's (:class:`~earlywarn.scoring.Engine`).
     """
-    replay = Replay(pseudonymiser=Pseudonymiser({}), models_dir=models_dir)
+    engine = load_engine(models_dir, label_forms=label_forms) if label_forms else None
+    replay = Replay(pseudonymiser=Pseudonymiser({}), engine=engine, models_dir=models_dir)
     pipe, engine = replay.pipeline, replay.pipeline.engine
     recorder: _Recorder | None = None
     hst = engine.anomaly_models.get("payments")

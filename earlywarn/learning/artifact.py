@@ -77,6 +77,7 @@ def checkpoint(engine: Engine, path: Path) -> None:
         "known_brands": list(engine.known_brands),
         "supervised_threshold": engine.supervised_threshold,
         "supervised_thresholds": engine.supervised_thresholds,
+        "label_forms": engine.label_forms,
     }
     if (path / ARTIFACT).exists():
         art = {**load_artifact(path), **art}
@@ -98,8 +99,15 @@ def warm_start(path: Path, **engine_kwargs: Any) -> Engine:
         if engine.anomaly_models:
             engine.anomaly_models = state["anomaly"]
         if engine.label_models:  # learned weights, this artifact's thresholds
-            # a checkpoint older than a label model keeps the engine's fresh one
-            engine.set_label_models({**engine.label_models, **state["labels"]})
+            # a checkpoint older than a label model, or of another form than the one
+            # now configured, keeps the engine's fresh one
+            fresh = engine.label_models
+            kept = {
+                k: m
+                for k, m in state["labels"].items()
+                if k in fresh and getattr(m, "form", "linear") == fresh[k].form
+            }
+            engine.set_label_models({**fresh, **kept})
     return engine
 
 

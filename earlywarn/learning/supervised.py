@@ -1,7 +1,9 @@
 """Supervised online models trained from late labels (``earlywarn.labels``).
 
-One :class:`LabelModel` per channel: a River ``StandardScaler | OneVsRest(LogisticRegression)``
-over the channel's feature vector, classes = alert typologies plus ``"none"``. Positives
+One :class:`LabelModel` per channel: by default a River
+``StandardScaler | OneVsRest(LogisticRegression)`` over the channel's feature vector (form
+``linear``), or an adaptive random forest (form ``forest``); classes = alert typologies plus
+``"none"``. Positives
 come from labels (the entity's feature vectors kept in its state, days later); negatives
 from ``legit`` labels and a deterministic sample of ordinary traffic (positive-unlabelled
 learning: the sample is almost all legitimate).
@@ -15,12 +17,17 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from river import linear_model, multiclass, optim, preprocessing
+from river import forest, linear_model, multiclass, optim, preprocessing
 
 from earlywarn.contract.alert import Explanation
 from earlywarn.detectors.base import Finding
 
 NONE = "none"
+#: Model forms a :class:`LabelModel` can take. ``linear`` learns from a few dozen labels
+#: and is cheap; ``forest`` (River's adaptive random forest) needs a few hundred but
+#: learns what a linear model cannot: a cash-out fraudulent above a size only, a time of
+#: day (PaySim, first-half labels: PR-AUC 0.265 linear, 0.486 forest, ``models/README.md``).
+FORMS: tuple[str, ...] = ("linear", "forest")
 #: Per channel and class, ``(feature, minimum)`` a vector must reach before that class
 #: may alert: what the typology is by definition, which a model learned from a few dozen
 #: labels does not know. A mule passes on money it received; without the gate the
@@ -126,6 +133,12 @@ class LabelModel:
         :meth:`scores` returning 0 for them.
     name
         The model's name in alerts, thresholds and metrics (default ``sup-<channel>``).
+    form
+        One of :data:`FORMS`: ``linear`` (one-vs-rest logistic regressions over
+        standardised, log-scaled features) or ``forest`` (an adaptive random forest of
+        10 Hoeffding trees over log-scaled features, seeded with ``seed``).
+    seed
+        Seed of the ``forest`` form.
 
     Examples
     --------
@@ -147,6 +160,17 @@ class LabelModel:
     >>> m.gates = {"wangiri": ((("a", 9.0), ("b", 0.5)),)}  # a >= 9 or b >= 0.5
     >>> m.find([6.0, 0.0]) is None, m.find([6.0, 1.0])[0]
     (True, 'wangiri')
+
+    A forest learns a class that sits between two values of a feature, which no linear
+    model can:
+
+    >>> f = LabelModel("payments", ("amount",), min_positives=2, form="forest", gates={})
+    >>> for i in range(600):
+    ...     f.learn([100.0 + i % 7], "mule")
+    ...     f.learn([1.0 + i % 5], NONE)
+    ...     f.learn([10_000.0 + i % 11], NONE)
+    >>> f.find([103.0])[0], f.find([2.0]), f.find([10_005.0]), f.version
+    ('mule', None, None, '3-forest')
     """
 
     version = "3"
@@ -163,8 +187,15 @@ class LabelModel:
         learning_rate: float = 0.05,
         gates: Mapping[str, Sequence[Gate]] | None = None,
         name: str | None = None,
+        form: str = "linear",
+        seed: int = 7,
     ) -> None:
+        if form not in FORMS:
+            raise ValueError(f"unknown label-model form {form!r}: one of {', '.join(FORMS)}")
         self.channel = channel
+        self.form = form
+        if form != "linear":
+            self.version = f"{LabelModel.version}-{form}"
         self.name = name or f"sup-{channel}"
         self.features = tuple(features)
         self.min_positives = min_positives
@@ -176,6 +207,8 @@ class LabelModel:
                 optimizer=optim.SGD(learning_rate), intercept_lr=learning_rate
             )
         )
+        if form == "forest":
+            self.model = forest.ARFClassifier(n_models=10, seed=seed)
         self.counts: Counter[str] = Counter()
         self.gates: dict[str, tuple[Gate, ...]] = {
             c: tuple(g)
@@ -183,6 +216,13 @@ class LabelModel:
         }
 
     def _x(self, vector: Sequence[float]) -> dict[str, float]:
+        if getattr(self, "form", "linear") == "forest":  # pickled before forms: linear
+            # monotone, so the trees split on the same orders; the splits' Gaussian
+            # estimates are kinder to log-scaled amounts
+            return {
+                f: math.copysign(math.log1p(abs(float(v))), v)
+                for f, v in zip(self.features, vector, strict=False)
+            }
         # counts and amounts are heavy-tailed: log-scale them before standardising
         return {
             f: math.log1p(max(0.0, float(v))) if abs(v) > 1.0 else float(v)

@@ -89,7 +89,11 @@ class Core:
         of this length, unless the severity rises.
     artifact
         Model artifact settings (see :mod:`earlywarn.learning.artifact`): ``version``,
-        per-detector ``thresholds`` and ``calibration`` curves, ``known_brands``.
+        per-detector ``thresholds`` and ``calibration`` curves, ``known_brands``, and
+        ``label_forms``: per label model (``cdr``, ``sms``, ``payments``, ``payee``), its
+        form (see :data:`~earlywarn.learning.supervised.FORMS`; default ``linear``).
+    label_forms
+        Label-model forms that override the artifact's ``label_forms``.
     on_drift
         Called with ``(channel, mean_score)`` when the score distribution drifts.
     """
@@ -103,6 +107,7 @@ class Core:
         seed: int = 7,
         dedup_window_s: float = 3600.0,
         artifact: Mapping[str, Any] | None = None,
+        label_forms: Mapping[str, str] | None = None,
         on_drift: Callable[[str, float], None] | None = None,
     ) -> None:
         self.detectors: tuple[Detector, ...] = tuple(
@@ -125,9 +130,13 @@ class Core:
         self.anomaly_models: dict[str, ChannelAnomaly] = (
             {ch: ChannelAnomaly(ch, seed=seed) for ch in CHANNELS} if anomaly else {}
         )
+        self.label_forms: dict[str, str] = {
+            **art.get("label_forms", {}),
+            **(label_forms or {}),
+        }
         self.label_models: dict[str, LabelModel] = {}
         if supervised:
-            self.set_label_models(label_models())
+            self.set_label_models(label_models(self.label_forms))
         #: Called with ``(detector, typology, entity_id, score)`` for every finding and
         #: label-model class probability, below threshold too (``earlywarn models train``).
         self.observe: Callable[[str, str, str, float], None] | None = None

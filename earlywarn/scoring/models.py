@@ -27,6 +27,11 @@ VECTOR_FEATURES: dict[str, tuple[str, ...]] = {
     "sms": (*SMS_FEATURES, "sender_suspect"),
     "payments": ACCOUNT_FEATURES,
 }
+#: Appended to the payments vector kept and learned: the hour of day of the payment (UTC;
+#: a deployment's traffic has its own daily rhythm, which a forest learns in any time
+#: zone). Only the ``forest`` form reads it: a linear model cannot use a clock, and is
+#: built over :data:`VECTOR_FEATURES` alone (PaySim: 0.265 -> 0.242 PR-AUC with it).
+HOUR_OF_DAY = "hour_of_day"
 #: The label model of an account's payee side: the same payments vector, its own model.
 #: A mule shows in what it collects as much as in what it sends on, but the two sides'
 #: vectors differ; one model learning both flagged ordinary accounts on either side
@@ -50,10 +55,34 @@ CLASS_RAILS: dict[str, frozenset[str]] = {
 }
 
 
-def label_models() -> dict[str, LabelModel]:
-    """Fresh label models: one per channel, and the payments payee side's."""
-    models = {ch: LabelModel(ch, VECTOR_FEATURES[ch]) for ch in VECTOR_FEATURES}
-    models[PAYEE] = LabelModel("payments", ACCOUNT_FEATURES, name=f"sup-{PAYEE}")
+def label_models(forms: Mapping[str, str] | None = None) -> dict[str, LabelModel]:
+    """Fresh label models: one per channel, and the payments payee side's.
+
+    ``forms``: per model key (a channel or :data:`PAYEE`), its form (default ``linear``).
+
+    >>> ms = label_models({PAYEE: "forest"})
+    >>> ms["payments"].form, ms[PAYEE].form, ms[PAYEE].features[-1]
+    ('linear', 'forest', 'hour_of_day')
+    >>> label_models({"fax": "forest"})
+    Traceback (most recent call last):
+    ...
+    ValueError: label-model forms for unknown models: fax (cdr, sms, payments, payee)
+    """
+    forms = dict(forms or {})
+    keys = (*VECTOR_FEATURES, PAYEE)
+    unknown = sorted(set(forms) - set(keys))
+    if unknown:
+        raise ValueError(
+            f"label-model forms for unknown models: {', '.join(unknown)} ({', '.join(keys)})"
+        )
+    models: dict[str, LabelModel] = {}
+    for key in keys:
+        channel, form = ("payments" if key == PAYEE else key), forms.get(key, "linear")
+        features = VECTOR_FEATURES[channel]
+        if channel == "payments" and form != "linear":
+            features = (*features, HOUR_OF_DAY)
+        name = f"sup-{PAYEE}" if key == PAYEE else None
+        models[key] = LabelModel(channel, features, name=name, form=form)
     return models
 
 
@@ -90,6 +119,8 @@ def model_hits(
     lm = core.label_models.get(label_model or channel)
     if learn and lm is not None and channel in VECTOR_FEATURES:
         vector = [float(features.get(k, 0.0)) for k in VECTOR_FEATURES[channel]]
+        if channel == "payments":
+            vector.append(float(int(event.event_time // 3600.0) % 24))
         own.sample_vector(event.event_time, vector)
         # positive-unlabelled: ordinary traffic stands in for "none", known scams don't
         if sampled(event.event_id, 200) and not own.confirmed:
