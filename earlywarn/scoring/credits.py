@@ -16,7 +16,8 @@ from earlywarn.scoring.collectors import MULES, warn_earlier_payers
 from earlywarn.scoring.core import countries as _countries
 from earlywarn.scoring.forward import Linked
 from earlywarn.scoring.models import PAYEE
-from earlywarn.scoring.payments import FEED_RISK, FEEDER_SCORE, VICTIM, mule_hit
+from earlywarn.scoring.mule_hits import FEED_RISK, FEEDER_SCORE, mule_hit
+from earlywarn.scoring.payments import VICTIM
 from earlywarn.scoring.watch import SINK, watch_risk, watch_risks
 
 if TYPE_CHECKING:

@@ -29,11 +29,21 @@ from earlywarn.scoring.collectors import (
 from earlywarn.scoring.core import countries as _countries
 from earlywarn.scoring.forward import forward
 from earlywarn.scoring.grooming import warned_deposit
+from earlywarn.scoring.mule_hits import (
+    CASHOUT_S,
+    CASHOUT_SHARE,
+    CASHOUT_WEIGHT,
+    FEED_RISK,
+    FEEDER_SCORE,
+    cashout_finding,
+    feeder_finding,
+    layer_finding,
+)
 from earlywarn.scoring.victims import warn_suspects
-from earlywarn.scoring.watch import FEEDER, LAYER, PASSER, intel_hit, watch_risk, watch_risks
+from earlywarn.scoring.watch import FEEDER, PASSER, intel_hit, watch_risk, watch_risks
 
 if TYPE_CHECKING:
-    from earlywarn.scoring.core import Core, Hit
+    from earlywarn.scoring.core import Core
 
 #: Detected typologies of accounts that victims pay (not :data:`LAYER`: victims pay
 #: collectors, and a mule also pays shops and billers, whose every customer would
@@ -43,22 +53,6 @@ PAYEE_TYPOLOGIES = frozenset(("mule", "pig_butchering", FEEDER))
 _PAYEE_GROUPS = PAYEE_TYPOLOGIES | MULES | {PASSER}
 _PASSER = frozenset((PASSER,))
 VICTIM = "victim_in_progress"
-#: A payee flagged as a mule from this score on (any mule alert) makes its payer a
-#: feeder, which is then flagged at :data:`FEEDER_SCORE`: the split of fresh money is the
-#: evidence, not how sure the flag on one payee was.
-FEED_RISK = 0.7
-FEEDER_SCORE = 0.85
-#: A cash-out or crypto purchase within this long after an account received suspected
-#: victims' payments (ones that followed a call or text from a flagged scam party), of
-#: at least :data:`CASHOUT_SHARE` of each, flags the account as a mule once their
-#: weights reach :data:`CASHOUT_WEIGHT`: one victim after a call, or two after texts. A
-#: scam's collector gets the money out within hours; the suspected victims are warned.
-#: A text reaches thousands, and some of them pay a friend who draws cash that day.
-CASHOUT_S = 6 * 3600.0
-CASHOUT_SHARE = 0.2
-CASHOUT_WEIGHT = 1.0
-#: The detector name of that finding.
-CASHOUT = "mule-cashout"
 #: A crypto deposit at least 1.2x the one before it, in a run this long, is "growing".
 GROWING_STEPS = 2.0
 
@@ -102,7 +96,7 @@ def process_debit(
     if mule is not None and features["new_payee"] and push and passing:
         payer_risk = watch_risk(core, watch_id(ev.payer_account), ev.event_time, MULES)
         if payer_risk >= 0.85:
-            extra.append(_layer_finding(mule, payer_risk))
+            extra.append(layer_finding(mule, payer_risk))
     # money that just arrived, most of it sent on within 2 h, at least once to a flagged
     # mule, and split among payees or collected from several payers: the collector
     # upstream of a layer, not its victim (a victim pays from savings). One payer and one
@@ -115,12 +109,12 @@ def process_debit(
         own_money = to_mules > PASS_SLACK * value_sum(fresh)
         feeding = mules > 0 and split and sent >= LAYER_SHARE * largest and not own_money
         if feeding:
-            extra.append(_feeder_finding(mule, mules))
+            extra.append(feeder_finding(mule, mules))
     cashed = []
     if mule is not None and credit is not None and credit.suspects and ev.rail in CASH_OUT_RAILS:
         cashed = credit.cashed_out(ev.event_time, CASHOUT_S, ev.amount, CASHOUT_SHARE)
         if sum(float(row[3]) for row in cashed) >= CASHOUT_WEIGHT:
-            extra.append(_cashout_finding(mule, len(cashed)))
+            extra.append(cashout_finding(mule, len(cashed)))
         else:
             cashed = []
     vip = core.by_name.get("victim-in-progress")
@@ -283,35 +277,3 @@ def _run_extra(
         model_version=core.model_version,
     )
     return [det]
-
-
-def _cashout_finding(mule: Detector, victims: int) -> Hit:
-    """A mule finding on an account cashing out ``victims`` suspected victims' money."""
-    detail = (
-        f"cashed out or bought crypto within {CASHOUT_S / 3600:g} h of receiving money "
-        f"from {victims} people just contacted by a flagged scam party"
-    )
-    why = Explanation("cashed_out_suspects", float(victims), 1.0, detail)
-    return mule_hit(mule, CASHOUT, why, FEEDER_SCORE, "freeze_account")
-
-
-def _feeder_finding(mule: Detector, paid: int) -> Hit:
-    """A mule finding on an account passing fresh money on to ``paid`` flagged mules."""
-    detail = f"split money that had just arrived among payees, {paid} of them flagged as mules"
-    why = Explanation("mules_paid_2h", float(paid), 1.0, detail)
-    return mule_hit(mule, FEEDER, why, FEEDER_SCORE, "hold_payment")
-
-
-def _layer_finding(mule: Detector, risk: float) -> Hit:
-    """A mule finding on the payee of an account already flagged as a mule."""
-    detail = f"received money from an account flagged as a mule (score {risk:.2f})"
-    why = Explanation("payer_mule_risk", round(risk, 4), 0.85, detail)
-    return mule_hit(mule, LAYER, why, risk * 0.95, "hold_payment", subject="payee")
-
-
-def mule_hit(
-    mule: Detector, name: str, why: Explanation, score: float, action: str, subject: str = "self"
-) -> Hit:
-    """A mule finding named ``name`` (its watchlist group), graded as ``mule`` grades."""
-    f = Finding(score=score, reasons=(why,), recommended_action=action)
-    return (name, "mule", "account", f, mule.severity(f.score), mule.ttl_s, subject)
