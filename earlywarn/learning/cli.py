@@ -92,6 +92,14 @@ def add_models_parser(subparsers: Any) -> None:
         help="subscribers of the deployment the precision is for: a run's ordinary "
         "entities weigh this over its subscribers (default: make eval's 50,000)",
     )
+    tr.add_argument(
+        "--label-form",
+        action="append",
+        default=[],
+        metavar="MODEL=FORM",
+        help="a label model's form, e.g. payments=forest (models: cdr, sms, payments, "
+        "payee; forms: linear, forest); repeatable; recorded in the artifact",
+    )
     tr.add_argument("--allow-held-out", action="store_true", help=argparse.SUPPRESS)
     tr.set_defaults(func=_train)
     pr = sub.add_parser("promote", help="make a version the one workers warm-start from")
@@ -149,15 +157,23 @@ def _train(args: argparse.Namespace) -> int:
     from earlywarn.scoring import Engine
     from earlywarn.scoring.models import label_models
 
+    base = load_artifact(args.dir / args.base) if args.base else {}
+    try:
+        forms = {**base.get("label_forms", {}), **_forms(args.label_form)}
+        label_names = [m.name for m in label_models(forms).values()]  # the payee side's too
+    except ValueError as e:
+        print(f"models train: {e}", file=sys.stderr)
+        return 2
     runs = _runs(args)
     seeds = sorted({int(t.meta.get("seed", args.seed)) for t, _ in runs})
     if set(seeds) & HELD_OUT_SEEDS and not args.allow_held_out:
         print(f"models train: seed {seeds} is held out for evaluation", file=sys.stderr)
         return 2
-    base = load_artifact(args.dir / args.base) if args.base else {}
     pooled: dict[tuple[str, str], list[th.Scored]] = defaultdict(list)
     for truth, run in runs:
-        engine = Engine(artifact={**base, "version": "train", "known_brands": BRANDS})
+        engine = Engine(
+            artifact={**base, "version": "train", "known_brands": BRANDS, "label_forms": forms}
+        )
         log = th.ScoreLog()
         engine.observe = log
         run(Replay(pseudonymiser=Pseudonymiser({}), engine=engine))
@@ -175,7 +191,6 @@ def _train(args: argparse.Namespace) -> int:
         d.name: max(d.threshold, chosen.get((d.name, d.typology), d.threshold)) for d in detectors
     }
     channels = ("cdr", "sms", "payments")
-    label_names = [m.name for m in label_models().values()]  # the payee side's too
     supervised = th.model_thresholds(pooled, args.precision, label_names)
     # Anomaly models alert only above a score that reached the precision (else never).
     anomaly = th.model_thresholds(pooled, args.precision, [f"hst-{ch}" for ch in channels], 0.0)
@@ -197,6 +212,7 @@ def _train(args: argparse.Namespace) -> int:
         "known_brands": list(BRANDS),
         "supervised_threshold": 0.8,
         "supervised_thresholds": supervised,
+        "label_forms": forms,
         "entities_scored": {
             f"{d}/{t}": [len(v), sum(r[1] for r in v)] for (d, t), v in sorted(pooled.items())
         },
@@ -206,6 +222,25 @@ def _train(args: argparse.Namespace) -> int:
     (path / "MODEL_CARD.md").write_text(model_card(art))
     print(path)
     return 0
+
+
+def _forms(pairs: list[str]) -> dict[str, str]:
+    """``--label-form`` values as ``{model: form}``.
+
+    >>> _forms(["payments=forest", "payee=forest"])
+    {'payments': 'forest', 'payee': 'forest'}
+    >>> _forms(["forest"])
+    Traceback (most recent call last):
+    ...
+    ValueError: --label-form takes MODEL=FORM, e.g. payments=forest, not 'forest'
+    """
+    out: dict[str, str] = {}
+    for pair in pairs:
+        model, sep, form = pair.partition("=")
+        if not sep or not model or not form:
+            raise ValueError(f"--label-form takes MODEL=FORM, e.g. payments=forest, not {pair!r}")
+        out[model.strip()] = form.strip()
+    return out
 
 
 def model_card(art: Mapping[str, Any]) -> str:
@@ -245,8 +280,12 @@ def model_card(art: Mapping[str, Any]) -> str:
         "|---|---|",
     ]
     lines += [f"| {k} | {v} |" for k, v in sorted(art["thresholds"].items())]
+    forms = art.get("label_forms") or {}
     for model, classes in sorted(art.get("supervised_thresholds", {}).items()):
         lines += [
             f"| {model}: {c} | {'off' if v > 1.0 else v} |" for c, v in sorted(classes.items())
         ]
+    if forms:
+        lines += ["", "Label-model forms (others linear):", ""]
+        lines += [f"- {k}: {v}" for k, v in sorted(forms.items())]
     return "\n".join(lines) + "\n"

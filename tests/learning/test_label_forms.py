@@ -107,3 +107,22 @@ def test_a_payment_keeps_its_hour_of_day_with_its_vector() -> None:
     _t, *vector = state.vectors[0]
     assert len(vector) == len(ACCOUNT_FEATURES) + 1
     assert vector[-1] == 20.0  # 03:40 in Bangkok is 20:40 UTC
+
+
+def test_models_train_records_the_forms_workers_then_build(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from earlywarn.cli import main
+
+    args = ["models", "train", "--dir", str(tmp_path), "--version", "f1", "--seed", "5"]
+    args += ["--subscribers", "200", "--days", "0.2", "--label-form", "payments=forest"]
+    assert main(args) == 0
+    card = (tmp_path / "f1" / "MODEL_CARD.md").read_text()
+    assert "- payments: forest" in card
+    engine = Engine.from_artifact(tmp_path / "f1", anomaly=False)
+    assert engine.label_models["payments"].form == "forest"
+    assert engine.label_models[PAYEE].form == "linear"
+    for bad, why in (("payments=tree", "unknown label-model form"), ("forest", "MODEL=FORM")):
+        assert main(["models", "train", "--dir", str(tmp_path), "--label-form", bad]) == 2
+        assert why in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f1"]  # nothing written for those
