@@ -91,6 +91,9 @@ def test_paysim_slice(tmp_path: Path) -> None:
     assert cmp.meta["labels"] == cmp.meta["train_n"]
     assert cmp.meta["stream_with_labels"]["events"] == 2000 + cmp.meta["labels"]
     assert any("raw P(victim)" in r.system for r in cmp.rows)
+    # and a third with the payments label model as a forest, on the same records
+    assert cmp.meta["stream_with_labels_forest"]["events"] == 2000 + cmp.meta["labels"]
+    assert [r.system for r in cmp.rows if "forest label model" in r.system]
 
 
 def test_amlsim_slice(tmp_path: Path) -> None:
