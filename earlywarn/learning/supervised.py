@@ -2,11 +2,10 @@
 
 One :class:`LabelModel` per channel: by default a River
 ``StandardScaler | OneVsRest(LogisticRegression)`` over the channel's feature vector (form
-``linear``), or an adaptive random forest (form ``forest``); classes = alert typologies plus
-``"none"``. Positives
-come from labels (the entity's feature vectors kept in its state, days later); negatives
-from ``legit`` labels and a deterministic sample of ordinary traffic (positive-unlabelled
-learning: the sample is almost all legitimate).
+``linear``), or an adaptive random forest (form ``forest``); classes = alert typologies
+plus ``"none"``. Positives come from labels (the entity's feature vectors kept in its
+state, days later); negatives from ``legit`` labels and a deterministic sample of
+ordinary traffic (positive-unlabelled learning: the sample is almost all legitimate).
 """
 
 from __future__ import annotations
@@ -202,17 +201,19 @@ class LabelModel:
         self.threshold = threshold
         self.thresholds: dict[str, float] = dict(thresholds or {})
         self.learning_rate = learning_rate
-        self.model: Any = preprocessing.StandardScaler() | multiclass.OneVsRestClassifier(
-            linear_model.LogisticRegression(
-                optimizer=optim.SGD(learning_rate), intercept_lr=learning_rate
-            )
-        )
+        self.model: Any
         if form == "forest":
             # leaves answer with the class shares they saw ("mc"), not River's default
             # naive Bayes over the leaf's Gaussians, which flags and heavy-tailed
             # amounts fit badly (PaySim: PR-AUC 0.504-0.516 over five seeds, against
             # 0.453-0.499)
             self.model = forest.ARFClassifier(n_models=10, seed=seed, leaf_prediction="mc")
+        else:
+            self.model = preprocessing.StandardScaler() | multiclass.OneVsRestClassifier(
+                linear_model.LogisticRegression(
+                    optimizer=optim.SGD(learning_rate), intercept_lr=learning_rate
+                )
+            )
         self.counts: Counter[str] = Counter()
         self.gates: dict[str, tuple[Gate, ...]] = {
             c: tuple(g)
