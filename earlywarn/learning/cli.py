@@ -113,7 +113,11 @@ def _list(args: argparse.Namespace) -> int:
     for path in sorted(args.dir.glob(f"*/{ARTIFACT}")):
         art = load_artifact(path.parent)
         mark = "*" if current == path.parent else " "
-        print(f"{mark} {art.get('version')}  trained {art.get('trained', '?')}")
+        forms = ", ".join(f"{k}={v}" for k, v in sorted((art.get("label_forms") or {}).items()))
+        print(
+            f"{mark} {art.get('version')}  trained {art.get('trained', '?')}"
+            + (f"  label models: {forms}" if forms else "")
+        )
     return 0
 
 

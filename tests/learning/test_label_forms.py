@@ -119,6 +119,9 @@ def test_models_train_records_the_forms_workers_then_build(
     assert main(args) == 0
     card = (tmp_path / "f1" / "MODEL_CARD.md").read_text()
     assert "- payments: forest" in card
+    assert main(["models", "list", "--dir", str(tmp_path)]) == 0
+    assert "f1  trained" in (listed := capsys.readouterr().out)
+    assert "label models: payments=forest" in listed
     engine = Engine.from_artifact(tmp_path / "f1", anomaly=False)
     assert engine.label_models["payments"].form == "forest"
     assert engine.label_models[PAYEE].form == "linear"
