@@ -12,7 +12,6 @@ together.
 
 from __future__ import annotations
 
-import bisect
 import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -22,7 +21,7 @@ from earlywarn.contract.events import CallEvent, LabelEvent, PaymentEvent, SmsEv
 from earlywarn.detectors import Detection, Detector, Finding, default_detectors
 from earlywarn.features import EntityState
 from earlywarn.learning import CHANNELS, ChannelAnomaly, DriftMonitor, LabelModel
-from earlywarn.learning.thresholds import OFF
+from earlywarn.learning.thresholds import OFF, calibrate
 from earlywarn.scoring.detections import to_detections
 from earlywarn.scoring.forward import Forward, Linked
 from earlywarn.scoring.models import SCORE_ONLY, label_models, learn_label, model_hits
@@ -47,26 +46,6 @@ def countries(*codes: str | None) -> tuple[str, ...]:
     ('MY', 'TH')
     """
     return tuple(sorted({c for c in codes if c}))
-
-
-def calibrate(score: float, curve: Sequence[Sequence[float]] | None) -> float:
-    """Map a raw detector score through a monotone calibration curve ``[[x, y], ...]``.
-
-    >>> round(calibrate(0.8, [[0.0, 0.0], [0.7, 0.5], [0.9, 0.95]]), 6)
-    0.725
-    >>> calibrate(0.8, None)
-    0.8
-    """
-    if not curve:
-        return score
-    xs = [p[0] for p in curve]
-    i = bisect.bisect_right(xs, score)
-    if i == 0:
-        return float(curve[0][1])
-    if i == len(curve):
-        return float(curve[-1][1])
-    (x0, y0), (x1, y1) = curve[i - 1], curve[i]
-    return float(y0 + (y1 - y0) * (score - x0) / (x1 - x0)) if x1 > x0 else float(y1)
 
 
 class Core:
