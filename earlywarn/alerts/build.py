@@ -36,7 +36,7 @@ def build_alert(detection: Detection, *, created_time: float) -> Alert:
         entity_id=detection.entity_id,
         typology=detection.typology,
         severity=detection.severity,
-        score=detection.score,
+        score=detection.score if detection.confidence is None else detection.confidence,
         reasons=detection.reasons,
         recommended_action=detection.recommended_action,
         evidence_event_ids=detection.evidence_event_ids,
@@ -45,5 +45,9 @@ def build_alert(detection: Detection, *, created_time: float) -> Alert:
         expires_time=detection.event_time + detection.ttl_s,
         reporter=detection.reporter,
         channel=detection.channel,
-        extra={"trigger_event_id": detection.event_id},
+        extra={
+            "trigger_event_id": detection.event_id,
+            "detector": detection.detector,
+            **({} if detection.confidence is None else {"raw_score": round(detection.score, 4)}),
+        },
     )

@@ -47,7 +47,11 @@ _FIELDS: dict[str, tuple[dict[str, Any], str]] = {
     "entity_id": ({"type": "string"}, "The entity (its keyed pseudonym on regulator topics)."),
     "typology": ({"type": "string"}, "wangiri, simbox, smishing, mule, victim_in_progress ..."),
     "severity": (_SEVERITY, "low < medium < high < critical."),
-    "score": ({"type": "number", "minimum": 0, "maximum": 1}, "Detector score, 0-1."),
+    "score": (
+        {"type": "number", "minimum": 0, "maximum": 1},
+        "0-1: the detector's score, or, where the model artifact calibrates the detector, "
+        "the chance that such an alert is right (see raw_score).",
+    ),
     "reasons": ({"type": "array", "items": _REASON}, "Why, feature by feature."),
     "recommended_action": ({"type": "string", "enum": sorted(ACTIONS)}, "What to do."),
     "evidence_event_ids": (_IDS, "Supporting events, bounded (pseudonyms on regulator topics)."),
@@ -93,10 +97,20 @@ _FIELDS: dict[str, tuple[dict[str, Any], str]] = {
         "previous key, by key_id.",
     ),
 }
-_EXTRA = {
+_EXTRA: dict[str, tuple[dict[str, Any], str]] = {
     "trigger_event_id": (
         {"type": "string"},
         "Operator copies: the event that triggered the alert.",
+    ),
+    "detector": (
+        {"type": "string"},
+        "Operator copies: the detector or model that raised the alert.",
+    ),
+    "raw_score": (
+        {"type": "number", "minimum": 0, "maximum": 1},
+        "Operator copies, when the model artifact calibrates the detector: the "
+        "detector's own score; score is then the calibrated chance that the alert is "
+        "right.",
     ),
 }
 

@@ -86,6 +86,10 @@ class Detection:
     ``window_start`` is the event-time start of the dedup window the detection falls in;
     with ``detector`` and ``entity_id`` it makes the ``alert_id`` deterministic, so a
     replay or a redelivery raises the same alert id.
+
+    ``score`` is the detector's own score, which the engine passes on (risky contacts,
+    watchlists); ``confidence`` is that score through the artifact's calibration curve
+    for the detector, when it has one, and is what the alert publishes as its score.
     """
 
     detector: str
@@ -105,3 +109,4 @@ class Detection:
     reporter: str
     channel: str
     model_version: Mapping[str, str]
+    confidence: float | None = None

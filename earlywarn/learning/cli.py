@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from earlywarn.learning.artifact import ARTIFACT, latest, load_artifact, promote, save_artifact
+from earlywarn.learning.recalibrate import add_calibrate_parser, calibration_card
 
 if TYPE_CHECKING:
     from earlywarn.replay import Replay
@@ -106,6 +107,7 @@ def add_models_parser(subparsers: Any) -> None:
     pr.add_argument("version")
     pr.add_argument("--dir", type=Path, default=DEFAULT_DIR)
     pr.set_defaults(func=_promote)
+    add_calibrate_parser(sub)
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -126,8 +128,9 @@ def _promote(args: argparse.Namespace) -> int:
     return 0
 
 
-#: Simulator seeds kept for held-out evaluation (``make eval``): never trained on.
-HELD_OUT_SEEDS = frozenset({99})
+#: Simulator seeds kept for held-out evaluation, never trained or calibrated on:
+#: ``make eval``'s 99, and 2027 (first run in session 15).
+HELD_OUT_SEEDS = frozenset({99, 2027})
 
 
 def _runs(args: argparse.Namespace) -> list[tuple[GroundTruth, Callable[[Replay], object]]]:
@@ -292,4 +295,5 @@ def model_card(art: Mapping[str, Any]) -> str:
     if forms:
         lines += ["", "Label-model forms (others linear):", ""]
         lines += [f"- {k}: {v}" for k, v in sorted(forms.items())]
+    lines += calibration_card(art)
     return "\n".join(lines) + "\n"

@@ -11,7 +11,6 @@ target (``precision_recall_curve``). The thresholds are stored in the model arti
 
 from __future__ import annotations
 
-import bisect
 from collections import defaultdict
 from collections.abc import Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING, TypeVar
@@ -36,26 +35,6 @@ MIN_CLASS_POSITIVES = 10
 #: the negatives: in effect a threshold must clear every decoy seen in training, as the
 #: decoy target (at most 1 false alert per 100k events) asks far more than precision.
 DECOY_WEIGHT = 1000.0
-
-
-def calibrate(score: float, curve: Sequence[Sequence[float]] | None) -> float:
-    """Map a raw detector score through a monotone calibration curve ``[[x, y], ...]``.
-
-    >>> round(calibrate(0.8, [[0.0, 0.0], [0.7, 0.5], [0.9, 0.95]]), 6)
-    0.725
-    >>> calibrate(0.8, None)
-    0.8
-    """
-    if not curve:
-        return score
-    xs = [p[0] for p in curve]
-    i = bisect.bisect_right(xs, score)
-    if i == 0:
-        return float(curve[0][1])
-    if i == len(curve):
-        return float(curve[-1][1])
-    (x0, y0), (x1, y1) = curve[i - 1], curve[i]
-    return float(y0 + (y1 - y0) * (score - x0) / (x1 - x0)) if x1 > x0 else float(y1)
 
 
 class ScoreLog:

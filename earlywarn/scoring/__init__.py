@@ -4,7 +4,7 @@ No Faust or Kafka here: :class:`Engine` runs the same in the stream, in replay a
 tests.
 """
 
-from earlywarn.learning.thresholds import calibrate
+from earlywarn.learning.calibration import calibrate
 from earlywarn.scoring.core import Core
 from earlywarn.scoring.engine import Engine
 from earlywarn.scoring.forward import Forward, Linked, forward

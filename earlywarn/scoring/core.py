@@ -21,7 +21,8 @@ from earlywarn.contract.events import CallEvent, LabelEvent, PaymentEvent, SmsEv
 from earlywarn.detectors import Detection, Detector, Finding, default_detectors
 from earlywarn.features import EntityState
 from earlywarn.learning import CHANNELS, ChannelAnomaly, DriftMonitor, LabelModel
-from earlywarn.learning.thresholds import OFF, calibrate
+from earlywarn.learning.calibration import calibrate
+from earlywarn.learning.thresholds import OFF
 from earlywarn.scoring.detections import to_detections
 from earlywarn.scoring.forward import Forward, Linked
 from earlywarn.scoring.models import SCORE_ONLY, label_models, learn_label, model_hits
@@ -68,9 +69,10 @@ class Core:
         of this length, unless the severity rises.
     artifact
         Model artifact settings (see :mod:`earlywarn.learning.artifact`): ``version``,
-        per-detector ``thresholds`` and ``calibration`` curves, ``known_brands``, and
-        ``label_forms``: per label model (``cdr``, ``sms``, ``payments``, ``payee``), its
-        form (see :data:`~earlywarn.learning.supervised.FORMS`; default ``linear``).
+        per-detector ``thresholds``, ``calibration`` curves (per ``detector/typology``),
+        ``known_brands``, and ``label_forms``: per label model (``cdr``, ``sms``,
+        ``payments``, ``payee``), its form (see :data:`~earlywarn.learning.supervised.FORMS`;
+        default ``linear``).
     label_forms
         Label-model forms that override the artifact's ``label_forms``.
     on_drift
@@ -190,16 +192,20 @@ class Core:
         return ws
 
     def found(self, d: Detector, f: Finding | None, entity_id: str = "") -> Hit | None:
+        """``f`` as a hit if it reaches ``d``'s threshold (on the detector's own score)."""
         if f is None:
             return None
-        score = calibrate(f.score, self.calibration.get(d.name))
         if self.observe is not None and entity_id:
-            self.observe(d.name, d.typology, entity_id, score)
-        if score < self.threshold(d):
+            self.observe(d.name, d.typology, entity_id, f.score)
+        if f.score < self.threshold(d):
             return None
-        if score != f.score:
-            f = Finding(score=score, reasons=f.reasons, recommended_action=f.recommended_action)
-        return (d.name, d.typology, d.entity_type, f, d.severity(score), d.ttl_s, d.subject)
+        return (d.name, d.typology, d.entity_type, f, d.severity(f.score), d.ttl_s, d.subject)
+
+    def confidence(self, detector: str, typology: str, score: float) -> float | None:
+        """``score`` through the artifact's curve for ``detector/typology``, if it has one
+        (:mod:`~earlywarn.learning.calibration`; the alert publishes it as its score)."""
+        curve = self.calibration.get(f"{detector}/{typology}")
+        return calibrate(score, curve) if curve else None
 
     def run(
         self,

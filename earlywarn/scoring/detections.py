@@ -66,6 +66,7 @@ def to_detections(
                 entity_type=et,
                 entity_id=eid,
                 score=f.score,
+                confidence=core.confidence(name, typology, f.score),
                 severity=severity,
                 reasons=f.reasons,
                 recommended_action=f.recommended_action,
@@ -94,6 +95,9 @@ def to_detections(
                             "entity_id": imei,
                             "detector": f"{det.detector}-device",
                             "window_start": ws,
+                            "confidence": core.confidence(
+                                f"{det.detector}-device", det.typology, det.score
+                            ),
                         }
                     )
                 )

@@ -263,6 +263,7 @@ def _run_extra(
         entity_type="account",
         entity_id=entity,
         score=f.score,
+        confidence=core.confidence(d.name, d.typology, f.score),
         severity=d.severity(f.score),
         reasons=f.reasons,
         recommended_action=f.recommended_action,

@@ -241,6 +241,7 @@ def _swap_device(
                 "entity_id": imei,
                 "detector": "sim-swap-device",
                 "window_start": ws,
+                "confidence": core.confidence("sim-swap-device", swap.typology, swap.score),
             }
         )
     ]
