@@ -116,9 +116,11 @@ def _list(args: argparse.Namespace) -> int:
         art = load_artifact(path.parent)
         mark = "*" if current == path.parent else " "
         forms = ", ".join(f"{k}={v}" for k, v in sorted((art.get("label_forms") or {}).items()))
+        cal = art.get("calibrated_from", "?") if art.get("calibration") else ""
         print(
             f"{mark} {art.get('version')}  trained {art.get('trained', '?')}"
             + (f"  label models: {forms}" if forms else "")
+            + (f"  calibrated from {cal}" if cal else "")
         )
     return 0
 
@@ -128,8 +130,7 @@ def _promote(args: argparse.Namespace) -> int:
     return 0
 
 
-#: Simulator seeds kept for held-out evaluation, never trained or calibrated on:
-#: ``make eval``'s 99, and 2027 (first run in session 15).
+#: Simulator seeds held out for evaluation (``make eval``'s 99, and 2027): never trained on.
 HELD_OUT_SEEDS = frozenset({99, 2027})
 
 

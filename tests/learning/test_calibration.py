@@ -75,6 +75,10 @@ def test_models_calibrate_changes_scores_not_alerts(
     curves = cal["calibration"]
     assert "mule/mule" in curves and "simbox-device/simbox" in curves
     assert "| mule/mule |" in (models / "v5-sim-cal" / "MODEL_CARD.md").read_text()
+    capsys.readouterr()
+    assert main(["models", "list", "--dir", str(models)]) == 0
+    assert "v5-sim-cal  trained" in (listed := capsys.readouterr().out)
+    assert "calibrated from v5-sim" in listed
 
     plain = _alerts(Engine.from_artifact(models / "v5-sim"), sim)
     calibrated = _alerts(Engine.from_artifact(models / "v5-sim-cal"), sim)
