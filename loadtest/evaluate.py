@@ -72,6 +72,8 @@ class AlertRecord:
     #: The feature of the alert's first reason: a detector's gate feature or a model's
     #: name (``sup-payments``, ``hst-cdr``): which detector raised it.
     reason: str = ""
+    #: The detector or model that raised it (the alert's ``detector``, when it has one).
+    detector: str = ""
 
 
 def load_alerts(path: Path) -> list[AlertRecord]:
@@ -89,6 +91,7 @@ def load_alerts(path: Path) -> list[AlertRecord]:
                         float(a.get("score", 0.0)),
                         parse_ms(a["event_time"]),
                         str(a["reasons"][0]["feature"]) if a.get("reasons") else "",
+                        str(a.get("detector", "")),
                     )
                 )
     return out
@@ -138,6 +141,9 @@ class Evaluation:
     #: ``(typology, first reason, "decoy" or "false")`` to alerts on entities that are
     #: no scam entity (decoys, or anyone else not in ground truth).
     false_by_reason: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    #: Per detector, typology and alerted entity judged as precision judges it: the
+    #: highest alert score and whether the alert was right (how well scores are calibrated).
+    judged_scores: list[tuple[float, bool]] = field(default_factory=list)
 
 
 class _Index:
@@ -202,6 +208,7 @@ def evaluate(truth: GroundTruth, alerts: list[AlertRecord]) -> Evaluation:
     alerted: dict[str, set[Key]] = defaultdict(set)
     own: dict[str, set[Key]] = defaultdict(set)  # alerted with the row's own typology
     best: dict[Key, float] = {}
+    by_detector: dict[tuple[str, str, Key], float] = {}
     rows = {r: RowMetrics(r) for r in (*ACCEPTED, ALL)}
     places = 0
     wrong: Counter[tuple[str, str, str]] = Counter()
@@ -211,6 +218,9 @@ def evaluate(truth: GroundTruth, alerts: list[AlertRecord]) -> Evaluation:
             continue
         key = idx.key(a)
         best[key] = max(best.get(key, 0.0), a.score)
+        by_detector[a.detector or a.reason, a.typology, key] = max(
+            by_detector.get((a.detector or a.reason, a.typology, key), 0.0), a.score
+        )
         if key not in idx.rows and key not in idx.neutral:
             wrong[a.typology, a.reason, "decoy" if key in idx.decoys else "false"] += 1
         for r in [r for r, acc in ACCEPTED.items() if a.typology in acc] + [ALL]:
@@ -246,4 +256,13 @@ def evaluate(truth: GroundTruth, alerts: list[AlertRecord]) -> Evaluation:
         _finish(m, total_events, total_entities)
     scam = [s for k, s in best.items() if k in positives_all]
     normal = [s for k, s in best.items() if k not in positives_all and k not in idx.neutral]
-    return Evaluation(rows, total_events, total_entities, delays, scam, normal, places, wrong)
+    judged = []
+    for (_, typology, key), score in by_detector.items():
+        if key in idx.rows:  # right, or a scam entity of another typology: left out
+            if any(typology in ACCEPTED[r] for r in idx.rows[key]):
+                judged.append((score, True))
+        elif key not in idx.neutral:
+            judged.append((score, False))
+    return Evaluation(
+        rows, total_events, total_entities, delays, scam, normal, places, wrong, judged
+    )

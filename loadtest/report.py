@@ -86,6 +86,43 @@ def plot_scores(ev: Evaluation, path: Path) -> None:
     plt.close(fig)
 
 
+#: Score bands of the calibration table.
+BANDS = ((0.0, 0.5), (0.5, 0.8), (0.8, 0.9), (0.9, 0.95), (0.95, 1.0))
+
+
+def calibration_table(ev: Evaluation) -> str:
+    """How often alerts were right, by score band: each detector's alerted entities at
+    their highest alert score, judged as precision judges them; and the Brier score.
+
+    Examples
+    --------
+    >>> ev = Evaluation({}, 0, 0, {}, [], [])
+    >>> ev.judged_scores = [(0.97, True), (0.99, True), (0.6, False), (0.7, True)]
+    >>> print(calibration_table(ev))
+    | score | alerted entities | mean score | right |
+    |---|---|---|---|
+    | 0.50-0.80 | 2 | 0.650 | 0.500 |
+    | 0.95-1.00 | 2 | 0.980 | 1.000 |
+    <BLANKLINE>
+    Brier score 0.1128 over 4 (0: every score 1 when right, 0 when wrong).
+    """
+    rows = ev.judged_scores
+    lines = ["| score | alerted entities | mean score | right |", "|---|---|---|---|"]
+    for lo, hi in BANDS:
+        band = [r for r in rows if lo <= r[0] < hi or (hi == 1.0 and r[0] == 1.0)]
+        if band:
+            mean = sum(r[0] for r in band) / len(band)
+            right = sum(r[1] for r in band) / len(band)
+            lines.append(f"| {lo:.2f}-{hi:.2f} | {len(band)} | {mean:.3f} | {right:.3f} |")
+    brier = sum((s - r) ** 2 for s, r in rows) / len(rows) if rows else None
+    lines += [
+        "",
+        f"Brier score {_fmt(brier, 4)} over {len(rows)} (0: every score 1 when right, "
+        "0 when wrong).",
+    ]
+    return "\n".join(lines)
+
+
 def write_report(ev: Evaluation, out_dir: Path, title: str = "earlywarn evaluation") -> Path:
     """Write ``report.md``, ``recall_vs_time.png`` and ``scores.png`` into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -109,6 +146,12 @@ def write_report(ev: Evaluation, out_dir: Path, title: str = "earlywarn evaluati
             "False alerts by the detector that raised them (its first reason):",
             "",
             false_alert_table(ev),
+            "",
+            "How often alerts were right, by score (each detector's alerted entities at their",
+            "highest alert score; scam entities of another typology and campaign targets left",
+            "out, as in precision):",
+            "",
+            calibration_table(ev),
             "",
             "![recall vs time since campaign start](recall_vs_time.png)",
             "",

@@ -11,7 +11,7 @@ from loadtest_helpers import Written
 from loadtest.cli import main
 from loadtest.clock import MS_HOUR, iso_ms, parse_ms
 from loadtest.evaluate import ACCEPTED, AlertRecord, evaluate, row_of
-from loadtest.report import false_alert_table, summary_table, write_report
+from loadtest.report import calibration_table, false_alert_table, summary_table, write_report
 from loadtest.truth import Campaign, Decoy, GroundTruth, TruthEntity
 
 T0 = parse_ms("2026-11-23T00:00:00Z")
@@ -136,6 +136,30 @@ def test_false_alerts_are_listed_by_the_detector_that_raised_them() -> None:
     table = false_alert_table(ev)
     assert "| mule | sup-payments | 2 | 0 |" in table
     assert "| anomaly | hst-cdr | 1 | 1 |" in table
+
+
+def test_alert_scores_are_judged_per_detector_and_entity_as_precision_judges_them() -> None:
+    alerts = [
+        *ALERTS,
+        AlertRecord("msisdn", "W1", "wangiri", 0.97, T0, "", "wangiri-route"),  # another detector
+        AlertRecord("msisdn", "S1", "mule", 0.99, T0, "", "mule"),  # another typology's scammer
+    ]
+    ev = evaluate(_truth(), alerts)
+    # S1, M1 (the victim's alias) and W1 right; W1 once more by the route detector; the
+    # decoy and X wrong; the target TG and S1's mule alert left out
+    assert sorted(ev.judged_scores) == [
+        (0.3, False),
+        (0.4, False),
+        (0.9, True),
+        (0.9, True),
+        (0.9, True),
+        (0.97, True),
+    ]
+    table = calibration_table(ev)
+    assert "| 0.00-0.50 | 2 | 0.350 | 0.000 |" in table
+    assert "| 0.90-0.95 | 3 | 0.900 | 1.000 |" in table
+    assert "| 0.95-1.00 | 1 | 0.970 | 1.000 |" in table
+    assert "Brier score 0.0468 over 6" in table  # (0.09 + 0.16 + 3 * 0.01 + 0.0009) / 6
 
 
 def test_score_distributions() -> None:
