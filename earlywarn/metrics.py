@@ -120,7 +120,7 @@ class Metrics:
         )
         self.scores = Histogram(
             "earlywarn_score",
-            "Scores of every detector/model finding (0..1), by typology.",
+            "Scores of the alerts raised (0..1; calibrated where the artifact is), by typology.",
             ["typology"],
             buckets=SCORE_BUCKETS,
             registry=r,

@@ -193,8 +193,9 @@ def build() -> dict[str, Any]:
                 )
             ],
             x=8, y=37, w=8, kind="heatmap",
-            description="Scores (0..1) of every finding (earlywarn_score histogram), for the "
-            "typologies selected above. Empty until the scoring core observes scores.",
+            description="Scores (0..1) of every alert (earlywarn_score histogram), for the "
+            "typologies selected above: with a calibrated model artifact, the share of such "
+            "alerts that were right in calibration. Empty until the first alert.",
         ),
         panel(
             "Median and p90 score, per typology",

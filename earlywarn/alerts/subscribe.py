@@ -34,7 +34,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "alert_id", "revision", "created_time", "event_time", "expires_time", "severity", "score",
     "typology", "entity_type", "entity_id", "recommended_action", "jurisdictions", "reporter",
     "channel", "previous_severity", "supersedes", "key_id", "pseudonymised",
-    "evidence_event_ids", "reasons",
+    "evidence_event_ids", "reasons", "detector", "raw_score",
 )  # fmt: skip
 _RELATIVE = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd])")
 _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}

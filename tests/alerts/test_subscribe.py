@@ -55,6 +55,7 @@ def test_export_writes_each_alert_once_at_its_highest_revision(
         ("wangiri", "high", "0"),
     ]
     assert rows[0]["previous_severity"] == "high" and rows[0]["jurisdictions"] == "NG;TH"
+    assert rows[1]["detector"] == "simbox" and rows[1]["raw_score"] == ""  # not calibrated
 
     # A period, JSONL, and filters.
     jsonl = tmp_path / "alerts.jsonl"
