@@ -118,6 +118,14 @@ class Metrics:
             ["channel"],
             registry=r,
         )
+        self.alert_feedback = Counter(
+            "earlywarn_alert_feedback",
+            "Alerted typologies of entities that a later label judged, by typology and "
+            "outcome (confirmed, refuted: allow-listed, other: a scam of another kind; "
+            "missed: a scam or victim label on an entity never alerted).",
+            ["typology", "outcome"],
+            registry=r,
+        )
         self.scores = Histogram(
             "earlywarn_score",
             "Scores of the alerts raised (0..1; calibrated where the artifact is), by typology.",

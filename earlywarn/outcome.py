@@ -39,6 +39,9 @@ class Outcome:
     #: State and alert-ledger writes held back until the outputs above are sent
     #: (``defer_writes``): a state to serialise, or bytes.
     writes: list[tuple[StateStore, str, EntityState | bytes]] = field(default_factory=list)
+    #: For a label: ``(alert typology, outcome)`` per typology alerted on its entity
+    #: (:func:`~earlywarn.scoring.feedback.label_feedback`).
+    feedback: list[tuple[str, str]] = field(default_factory=list)
     #: True when the message was skipped as already applied
     #: (see :class:`~earlywarn.stores.Redelivered`).
     redelivered: bool = False

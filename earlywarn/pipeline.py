@@ -167,6 +167,8 @@ class Pipeline(StateSteps):
         outcome.forwards.extend(self.engine.take_forwards())
         if self.metrics is not None:
             self.metrics.scoring_seconds.labels(topic=topic).observe(time.perf_counter() - started)
+            for typology, judged in outcome.feedback:
+                self.metrics.alert_feedback.labels(typology=typology, outcome=judged).inc()
         return outcome
 
     def handle_credit(

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import orjson
 
+from earlywarn.alerts.lifecycle import entity_key
 from earlywarn.alerts.route import Router
 from earlywarn.contract.events import (
     CallEvent,
@@ -30,6 +31,7 @@ from earlywarn.merge import merge_watch
 from earlywarn.metrics import Metrics
 from earlywarn.outcome import Outcome
 from earlywarn.scoring import Engine, Forward
+from earlywarn.scoring.feedback import label_feedback
 from earlywarn.scoring.models import PAYEE
 from earlywarn.statecache import StateCache, compact
 from earlywarn.stores import Mark, Redelivered, StateStore, Stores
@@ -64,6 +66,13 @@ class StateSteps:
             return [*(caller.known if caller else ()), *(sender.known if sender else ())]
 
         return reached
+
+    def _alerted(self, entity_type: str, entity_id: str) -> list[str]:
+        """The typologies the alert ledger holds an alert of on this entity (alerts raised
+        on another worker's partitions are in that worker's ledger)."""
+        typologies = {d.typology for d in self.engine.detectors} | {"anomaly"}
+        ledger = self.stores.alerts
+        return [t for t in typologies if ledger.get(entity_key(t, entity_type, entity_id))]
 
     def _watch(self, key: str, entry: dict[str, Any]) -> None:
         """Merge ``entry`` into the watchlist (:func:`earlywarn.merge.merge_watch`)."""
@@ -135,6 +144,7 @@ class StateSteps:
                 (PAYEE, stores.credits, CreditState.from_json),
             )
             held = {k: (store, self._load(store, eid, cls, mark)) for k, store, cls in sources}
+            outcome.feedback = label_feedback(event, self._alerted(event.entity_type, eid))
             engine.learn_label(event, {ch: state for ch, (_, state) in held.items()})
             for store, state in held.values():
                 if state is not None:  # now marked confirmed if the label says scam

@@ -38,6 +38,9 @@ class ReplaySummary:
     invalid_by_reason: Counter[str] = field(default_factory=Counter)
     alerts_by_typology: Counter[str] = field(default_factory=Counter)
     regulator_alerts: Counter[str] = field(default_factory=Counter)
+    #: ``typology:outcome`` of the alerts later labels judged (see
+    #: :func:`~earlywarn.scoring.feedback.label_feedback`).
+    label_feedback: Counter[str] = field(default_factory=Counter)
     wall_seconds: float = 0.0
 
     @property
@@ -52,6 +55,7 @@ class ReplaySummary:
             "invalid by reason: " + _fmt(self.invalid_by_reason),
             f"alerts: {self.alerts}  by typology: " + _fmt(self.alerts_by_typology),
             "regulator copies: " + _fmt(self.regulator_alerts),
+            "alerts judged by later labels: " + _fmt(self.label_feedback),
         ]
         return "\n".join(out)
 
@@ -203,6 +207,8 @@ class Replay:
                 deadletter_out.write(orjson.dumps(outcome.deadletter).decode() + "\n")
         for alert in outcome.alerts:
             summary.alerts_by_typology[alert.typology] += 1
+        for typology, judged in outcome.feedback:
+            summary.label_feedback[f"{typology}:{judged}"] += 1
         for copy in outcome.routed:
             line = orjson.dumps(copy.alert.to_dict()).decode() + "\n"
             if copy.topic == self.topics.alerts_operators:

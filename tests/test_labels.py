@@ -163,3 +163,45 @@ def test_the_victim_class_warns_only_at_a_push_payment_to_someone_new() -> None:
     assert not warned(5, "cash_out")
     assert not warned(6, "bank_transfer", payer=3, payee=3)  # P3 paid Q3 before
     assert warned(7, "bank_transfer", payer=3)  # and Q7 never
+
+
+def test_labels_judge_the_alerts_raised_before_them() -> None:
+    """A label on an alerted entity confirms or refutes its alerts; one on an entity
+    never alerted is a miss. Counted in the pipeline's metrics."""
+    from earlywarn.metrics import Metrics
+    from loadtest.simulate import ScenarioConfig, build_scenario
+
+    cfg = ScenarioConfig(seed=3, subscribers=400, days=0.5, typologies=("wangiri",))
+    metrics = Metrics()
+    pipe = Pipeline(
+        engine=Engine(anomaly=False),
+        router=Router(Topics(), Pseudonymiser({})),
+        stores=Stores.in_memory(),
+        metrics=metrics,
+    )
+    alerted: set[str] = set()
+    for ev in build_scenario(cfg).events():
+        topic = ev[3]
+        if topic == "earlywarn.labels":
+            continue  # the labels below are the test's
+        out = pipe.handle(topic, orjson.dumps(ev[4]))
+        alerted |= {a.entity_id for a in out.alerts if a.typology == "wangiri"}
+    assert alerted
+    number = sorted(alerted)[0]
+
+    def label(entity: str, value: str) -> list[tuple[str, str]]:
+        body = {"entity_type": "msisdn", "entity_id": entity, "label": value, "source": "ASC"}
+        body |= {"reported_time": "2026-11-25T00:00:00Z", "typology": "wangiri"}
+        return pipe.handle("earlywarn.labels", orjson.dumps(body), now=0.0).feedback
+
+    assert label(number, "scam") == [("wangiri", "confirmed")]
+    assert label(number, "legit") == [("wangiri", "refuted")]
+    assert label("+66899999999", "scam") == [("wangiri", "missed")]
+    assert label("+66899999998", "legit") == []
+
+    def count(outcome: str) -> float | None:
+        return metrics.registry.get_sample_value(
+            "earlywarn_alert_feedback_total", {"typology": "wangiri", "outcome": outcome}
+        )
+
+    assert (count("confirmed"), count("refuted"), count("missed")) == (1.0, 1.0, 1.0)

@@ -209,31 +209,46 @@ def build() -> dict[str, Any]:
             ],
             x=16, y=37, w=8,
         ),
-        row("Workers", 45),
+        panel(
+            "Alerts judged by labels (per day), per typology and outcome",
+            [
+                target(
+                    f"sum by (typology, outcome) (increase(earlywarn_alert_feedback_total"
+                    f'{{{q}, typology=~"$typology"}}[1d]))',
+                    "{{typology}} {{outcome}}",
+                )
+            ],
+            x=0, y=45, w=24,
+            description="Labels from anti-scam centres and operators on alerted entities: "
+            "confirmed, refuted (allow-listed), other (a scam of another kind); and missed "
+            "(a scam label on an entity never alerted). The live precision and misses that "
+            "thresholds and calibration promised.",
+        ),
+        row("Workers", 53),
         panel(
             "Workers up / ready",
             [
                 target(f"sum(up{{{q}}})", "up"),
                 target(f"sum(earlywarn_worker_ready{{{q}}})", "ready"),
             ],
-            x=0, y=46, w=6, kind="stat",
+            x=0, y=54, w=6, kind="stat",
             description="Scraped workers, and workers with partitions assigned and recovery "
             "done (/readyz).",
         ),
         panel(
             "Assigned partitions, per worker",
             [target(f"earlywarn_worker_assigned_partitions{{{q}}}", "{{instance}}")],
-            x=6, y=46, w=6,
+            x=6, y=54, w=6,
         ),
         panel(
             "CPU, per worker",
             [target(f"rate(process_cpu_seconds_total{{{q}}}[{RATE}])", "{{instance}}")],
-            x=12, y=46, w=6, unit="percentunit",
+            x=12, y=54, w=6, unit="percentunit",
         ),
         panel(
             "Resident memory, per worker",
             [target(f"process_resident_memory_bytes{{{q}}}", "{{instance}}")],
-            x=18, y=46, w=6, unit="bytes",
+            x=18, y=54, w=6, unit="bytes",
         ),
     ]  # fmt: skip
     return {

@@ -70,7 +70,12 @@ class BoundedStore:
 
 def ledger_key(alert: Alert) -> str:
     """Record key of an alert: typology, entity type and entity."""
-    return f"{alert.typology}|{alert.entity_type}|{alert.entity_id}"
+    return entity_key(alert.typology, alert.entity_type, alert.entity_id)
+
+
+def entity_key(typology: str, entity_type: str, entity_id: str) -> str:
+    """Record key of the alerts of ``typology`` on an entity."""
+    return f"{typology}|{entity_type}|{entity_id}"
 
 
 def repeats(alert: Alert, store: LedgerStore) -> bool:
