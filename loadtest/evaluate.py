@@ -138,8 +138,8 @@ class Evaluation:
     scores_scam: list[float]
     scores_normal: list[float]
     place_alerts: int = 0
-    #: ``(typology, first reason, "decoy" or "false")`` to alerts on entities that are
-    #: no scam entity (decoys, or anyone else not in ground truth).
+    #: ``(typology, detector (else first reason), "decoy" or "false")`` to alerts on
+    #: entities that are no scam entity (decoys, or anyone else not in ground truth).
     false_by_reason: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     #: Per detector, typology and alerted entity judged as precision judges it: the
     #: highest alert score and whether the alert was right (how well scores are calibrated).
@@ -222,7 +222,8 @@ def evaluate(truth: GroundTruth, alerts: list[AlertRecord]) -> Evaluation:
             by_detector.get((a.detector or a.reason, a.typology, key), 0.0), a.score
         )
         if key not in idx.rows and key not in idx.neutral:
-            wrong[a.typology, a.reason, "decoy" if key in idx.decoys else "false"] += 1
+            who = a.detector or a.reason
+            wrong[a.typology, who, "decoy" if key in idx.decoys else "false"] += 1
         for r in [r for r, acc in ACCEPTED.items() if a.typology in acc] + [ALL]:
             rows[r].alerts += 1
             alerted[r].add(key)

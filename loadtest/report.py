@@ -38,11 +38,12 @@ def summary_table(ev: Evaluation) -> str:
 
 def false_alert_table(ev: Evaluation) -> str:
     """False alerts (decoys, and entities not in ground truth) by typology and by the
-    alert's first reason, which names the detector's gate feature or the model."""
+    detector that raised it (the alert's ``detector``; before alerts named it, its first
+    reason, which names the detector's gate feature or the model)."""
     rows: dict[tuple[str, str], list[int]] = {}
     for (typ, reason, kind), n in ev.false_by_reason.items():
         rows.setdefault((typ, reason), [0, 0])[kind == "decoy"] += n
-    lines = ["| typology | first reason | false alerts | of which on decoys |", "|---|---|---|---|"]
+    lines = ["| typology | detector | false alerts | of which on decoys |", "|---|---|---|---|"]
     for (typ, reason), (other, decoy) in sorted(rows.items(), key=lambda kv: -sum(kv[1])):
         lines.append(f"| {typ} | {reason or '-'} | {other + decoy} | {decoy} |")
     return "\n".join(lines)
@@ -143,7 +144,8 @@ def write_report(ev: Evaluation, out_dir: Path, title: str = "earlywarn evaluati
             "alert on one of the campaign's entities, over detected campaigns. Definitions:",
             "`loadtest/README.md`.",
             "",
-            "False alerts by the detector that raised them (its first reason):",
+            "False alerts by the detector that raised them (the first reason's feature for"
+            " alerts that do not name it):",
             "",
             false_alert_table(ev),
             "",

@@ -125,12 +125,14 @@ def test_false_alerts_are_listed_by_the_detector_that_raised_them() -> None:
         AlertRecord("account", "Y", "mule", 0.8, T0, "sup-payments"),
         AlertRecord("msisdn", "CC1", "anomaly", 0.95, T0, "hst-cdr"),
         AlertRecord("account", "MU1", "mule", 0.8, T0, "sup-payments"),  # right: not listed
+        AlertRecord("account", "Z", "mule", 0.8, T0, "payer_mule_risk", "mule-victims"),
     ]
     ev = evaluate(_truth(), alerts)
     assert ev.false_by_reason == {
         ("wangiri", "", "decoy"): 1,
         ("mule", "", "false"): 1,
         ("mule", "sup-payments", "false"): 2,
+        ("mule", "mule-victims", "false"): 1,  # the alert names its detector
         ("anomaly", "hst-cdr", "decoy"): 1,
     }
     table = false_alert_table(ev)
