@@ -122,7 +122,7 @@ class Metrics:
             "earlywarn_alert_feedback",
             "Alerted typologies of entities that a later label judged, by typology and "
             "outcome (confirmed, refuted: allow-listed, other: a scam of another kind; "
-            "missed: a scam or victim label on an entity never alerted).",
+            "missed: a scam, mule or victim label on an entity not alerted by then).",
             ["typology", "outcome"],
             registry=r,
         )

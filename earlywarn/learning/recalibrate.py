@@ -134,8 +134,8 @@ def _calibrate(args: argparse.Namespace) -> int:
     from loadtest.truth import GroundTruth
 
     base_dir = args.dir / args.base
-    missing = [p for p in (base_dir / ARTIFACT, *(s / "truth.json" for s in args.sources))]
-    missing = [p for p in missing if not p.exists()]
+    needed = (base_dir / ARTIFACT, *(s / "truth.json" for s in args.sources))
+    missing = [p for p in needed if not p.exists()]
     if missing:
         print(f"models calibrate: not found: {', '.join(map(str, missing))}", file=sys.stderr)
         return 2

@@ -15,9 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from earlywarn.contract.events import LabelEvent
+from earlywarn.scoring.detections import VICTIM  # the alert typology a victim label confirms
 
-#: The alert typology a ``victim`` label confirms.
-VICTIM = "victim_in_progress"
 #: The alert typology a ``mule`` label confirms (a ``scam`` label confirms it too).
 MULE = "mule"
 
