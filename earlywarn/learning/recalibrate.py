@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import shutil
 import sys
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -121,16 +123,35 @@ def add_calibrate_parser(sub: Any) -> None:
         help="subscribers of the deployment: a run's wrong alerts weigh this over its "
         "subscribers (default: make eval's 50,000)",
     )
+    ca.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="runs replayed at once, one process each (default: the CPUs)",
+    )
     ca.add_argument("--allow-held-out", action="store_true", help=argparse.SUPPRESS)
     ca.set_defaults(func=_calibrate)
 
 
-def _calibrate(args: argparse.Namespace) -> int:
+def judged_run(base_dir: Path, src: Path, scale_to: int) -> dict[str, list[Row]]:
+    """:func:`alert_rows` of one simulated run replayed through artifact ``base_dir``."""
     from earlywarn.alerts import Pseudonymiser
     from earlywarn.learning.artifact import warm_start
-    from earlywarn.learning.cli import HELD_OUT_SEEDS, model_card
     from earlywarn.learning.thresholds import truth_judge
     from earlywarn.replay import Replay
+    from loadtest.truth import GroundTruth
+
+    truth = GroundTruth.load(src / "truth.json")
+    out = io.StringIO()
+    replay = Replay(pseudonymiser=Pseudonymiser({}), engine=warm_start(base_dir))
+    replay.run([src / "events.jsonl"], out=out, presorted=True)
+    alerts = (orjson.loads(line) for line in out.getvalue().splitlines() if line)
+    weight = scale_to / int(truth.meta.get("subscribers") or scale_to)
+    return alert_rows(alerts, truth_judge(truth), weight)
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from earlywarn.learning.cli import HELD_OUT_SEEDS, model_card
     from loadtest.truth import GroundTruth
 
     base_dir = args.dir / args.base
@@ -144,14 +165,16 @@ def _calibrate(args: argparse.Namespace) -> int:
     if set(seeds) & HELD_OUT_SEEDS and not args.allow_held_out:
         print(f"models calibrate: seed {seeds} is held out for evaluation", file=sys.stderr)
         return 2
+    runs = [(base_dir, src, args.scale_to) for src in args.sources]
+    jobs = max(1, min(args.jobs, len(runs)))
+    if jobs > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            judged = list(pool.map(judged_run, *zip(*runs, strict=True)))
+    else:
+        judged = [judged_run(*run) for run in runs]
     pooled: dict[str, list[Row]] = defaultdict(list)
-    for src, truth in zip(args.sources, truths, strict=True):
-        out = io.StringIO()
-        replay = Replay(pseudonymiser=Pseudonymiser({}), engine=warm_start(base_dir))
-        replay.run([src / "events.jsonl"], out=out, presorted=True)
-        alerts = (orjson.loads(line) for line in out.getvalue().splitlines() if line)
-        weight = args.scale_to / int(truth.meta.get("subscribers") or args.scale_to)
-        for k, rows in alert_rows(alerts, truth_judge(truth), weight).items():
+    for per_run in judged:  # in the order of --from, whichever finished first
+        for k, rows in per_run.items():
             pooled[k] += rows
     art = load_artifact(base_dir)
     version = args.version or f"{args.base}-cal"

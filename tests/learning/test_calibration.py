@@ -75,6 +75,11 @@ def test_models_calibrate_changes_scores_not_alerts(
     curves = cal["calibration"]
     assert "mule/mule" in curves and "simbox-device/simbox" in curves
     assert "| mule/mule |" in (models / "v5-sim-cal" / "MODEL_CARD.md").read_text()
+    # two runs replayed in two processes pool their alerted entities, in --from order
+    two = ["--from", str(sim), "--from", str(sim), "--jobs", "2", "--version", "twice"]
+    assert main(["models", "calibrate", "v5-sim", "--dir", str(models), *two]) == 0
+    doubled = load_artifact(models / "twice")["calibration_entities"]
+    assert doubled == {k: [2 * n, 2 * r] for k, (n, r) in cal["calibration_entities"].items()}
     capsys.readouterr()
     assert main(["models", "list", "--dir", str(models)]) == 0
     assert "v5-sim-cal  trained" in (listed := capsys.readouterr().out)
