@@ -1,4 +1,4 @@
-"""``earlywarn models list|train|promote``: the model lifecycle from the command line.
+"""``earlywarn models list|train|promote|calibrate``: the model lifecycle from the command line.
 
 ``train`` replays seeded simulator runs (fresh, or ``--from`` directories written by
 ``earlywarn simulate``) with every score recorded, below threshold too, and picks each
@@ -64,7 +64,7 @@ BRANDS = (
 
 
 def add_models_parser(subparsers: Any) -> None:
-    """Mount ``models list|train|promote`` on an argparse subparsers object."""
+    """Mount ``models list|train|promote|calibrate`` on an argparse subparsers object."""
     p = subparsers.add_parser("models", help="list, train and promote model artifacts")
     sub = p.add_subparsers(dest="models_cmd", required=True)
     ls = sub.add_parser("list", help="list artifacts (* = promoted)")
