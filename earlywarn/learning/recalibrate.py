@@ -155,6 +155,9 @@ def _calibrate(args: argparse.Namespace) -> int:
     from loadtest.truth import GroundTruth
 
     base_dir = args.dir / args.base
+    if args.version == args.base:
+        print("models calibrate: --version must differ from the base", file=sys.stderr)
+        return 2
     needed = (base_dir / ARTIFACT, *(s / "truth.json" for s in args.sources))
     missing = [p for p in needed if not p.exists()]
     if missing:

@@ -120,4 +120,6 @@ def test_models_calibrate_refuses_what_it_cannot_judge(
     assert "held out" in capsys.readouterr().err
     assert main([*args, str(tmp_path / "nowhere")]) == 2
     assert "not found" in capsys.readouterr().err
+    assert main([*args, str(held), "--version", "v5-sim"]) == 2  # never over the base
+    assert "must differ" in capsys.readouterr().err
     assert sorted(p.name for p in models.iterdir()) == ["v5-sim"]  # nothing written
