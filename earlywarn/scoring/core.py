@@ -28,12 +28,6 @@ from earlywarn.scoring.forward import Forward, Linked
 from earlywarn.scoring.models import SCORE_ONLY, label_models, learn_label, model_hits
 from earlywarn.scoring.watch import after
 
-#: At most this many event ids support one detection.
-MAX_EVIDENCE = 20
-#: Victim alerts on a payment with both numbers are finished at the payer's number.
-VICTIM = "victim_in_progress"
-#: Telco typologies whose number's device (IMEI) is alerted too.
-DEVICE_TYPOLOGIES = frozenset(("smishing", "impersonation", "wangiri", "simbox"))
 Lookup = Callable[[str], Any]
 #: One finding before dedup: detector name, typology, entity type (``""``: the
 #: event's), finding, severity, ttl (s) and subject (``""``, ``payee`` or ``id:<id>``).
